@@ -1,0 +1,54 @@
+# make book: build the site. make test: everything CI checks. make lab: JupyterLab for a teach-in.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book test unit notebooks build site lab data docs check-docs browser clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --keep-going
+	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
+
+test: $(STAMP) browser check-docs unit notebooks build site
+	@echo "make test: all checks passed."
+
+unit: $(STAMP)
+	$(BIN)/pytest tests --ignore=tests/site -q
+
+notebooks: $(STAMP)
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg notebooks -q
+
+build: $(STAMP)
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+site: $(STAMP) browser
+	$(BIN)/pytest tests/site -q
+
+browser:
+	@bash scripts/ensure-chromium
+
+data: $(STAMP)
+	$(BIN)/python -m synthetic_data --teaching
+
+docs: $(STAMP)
+	$(BIN)/python scripts/generate_pages.py
+
+check-docs: $(STAMP)
+	$(BIN)/python scripts/generate_pages.py --check
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+clean:
+	rm -rf _build
