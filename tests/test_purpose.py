@@ -587,3 +587,27 @@ def test_row_filter_operators():
     assert not eq.matches({})  # a record without the column is out of scope, never guessed in
     assert isin.describe() == "local_authority_code in E09000001, E09000002"
     assert ne.describe() == "registered not equals true"
+
+
+def test_a_timestamp_is_read_as_its_date():
+    data = raw()
+    data["start_date"] = dt.datetime(2020, 3, 23, 9, 30)
+    assert parse_spec(data).start_date == dt.date(2020, 3, 23)
+
+
+def test_ordinary_data_needs_no_article9():
+    data = raw()
+    _special_without_article9(data)
+    data["data"].update(special_category=False, confidential_patient_information=False)
+    data["lawful_basis"]["duty_of_confidentiality"] = "not_applicable"
+    basis = parse_spec(data).lawful_basis
+    assert basis.describe() == "Article 6(1)(e) public task; confidentiality: not applicable: no confidential " \
+                               "patient information"
+
+
+def test_an_almost_empty_file_reports_every_missing_part_without_crashing():
+    problems = problems_of({"id": "draft"})
+    for key in ("title", "purpose", "public_benefit", "start_date", "end_date", "review_date", "retention",
+                "controllers", "source", "data", "lawful_basis", "fields", "uses", "recipients"):
+        assert f"top level: missing {key!r}" in problems
+    assert "uses.permitted: name at least one permitted use" in problems
