@@ -239,6 +239,12 @@ def load_builtin(name: str = "shielding") -> PurposeSpec:
     return parse_spec(resource.read_text(encoding="utf-8"), source=f"{name}.yaml")
 
 
+def builtin_mapping(name: str = "shielding") -> dict:
+    """The built-in specification as a plain, editable mapping: for lessons that break it on purpose."""
+    resource = resources.files("playbook") / "specs" / f"{name}.yaml"
+    return yaml.safe_load(resource.read_text(encoding="utf-8"))
+
+
 def load_spec(path: str | Path) -> PurposeSpec:
     """Load and validate a specification from a YAML file."""
     path = Path(path)

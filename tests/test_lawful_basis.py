@@ -461,3 +461,18 @@ def test_every_point_cites_a_source_in_the_bibliography(answers):
     if not answers["anonymised"]:
         assert len(texts(a, "needs", "dpia")) == 1  # exactly one DPIA answer for every identifiable share
         assert a.rely_on or a.warnings  # never silent about the basis
+
+
+def test_decision_aid_shows_the_assessment_and_reports_bad_answers():
+    from playbook.widgets import decision_aid
+
+    view = decision_aid(start=SHIELDING)
+    *controls, answer = view.children
+    assert "regulation 3(4)" in answer.value and "not legal advice" in answer.value
+    by_name = dict(zip(lb.QUESTIONS, controls))
+    by_name["personal_data"].value = False  # contradicts special_category: the aid shows the problem, not a guess
+    assert "answer personal_data true, or answer false to both" in answer.value
+    by_name["special_category"].value = False
+    by_name["confidential_patient_information"].value = False
+    by_name["anonymised"].value = False
+    assert "not personal data" in answer.value

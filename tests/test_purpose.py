@@ -611,3 +611,22 @@ def test_an_almost_empty_file_reports_every_missing_part_without_crashing():
                 "controllers", "source", "data", "lawful_basis", "fields", "uses", "recipients"):
         assert f"top level: missing {key!r}" in problems
     assert "uses.permitted: name at least one permitted use" in problems
+
+
+def test_builtin_mapping_is_a_fresh_editable_copy():
+    first = purpose.builtin_mapping()
+    first["purpose"] = "changed"
+    assert purpose.builtin_mapping() == RAW
+    assert parse_spec(purpose.builtin_mapping()) == SPEC
+
+
+def test_field_picker_shows_the_tested_answer_and_follows_changes():
+    from playbook.widgets import field_picker
+
+    view = field_picker(SPEC)
+    recipient_box, field_box = view.children[0].children
+    answer = view.children[1]
+    recipient_box.value, field_box.value = "supermarkets", "clinical_group"
+    assert "REFUSED" in answer.value and "Excluded for every recipient" in answer.value
+    field_box.value = "email"
+    assert "ALLOWED" in answer.value
