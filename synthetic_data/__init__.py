@@ -1,0 +1,46 @@
+"""Synthetic shielding data for the Data Sharing Playbook: linked, realistic, provably not real, reproducible.
+
+    import synthetic_data
+    spl = synthetic_data.load("spl")        # the committed teaching data, with the right types
+    synthetic_data.TABLES                   # the table names
+
+Regenerate or scale up with ``python -m synthetic_data --help``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .config import TEACHING, Config
+from .schema import PANDAS_TYPES, TABLES, table
+
+TEACHING_DIR = Path(__file__).parent / "teaching"
+
+__all__ = ["TABLES", "TEACHING", "TEACHING_DIR", "Config", "load", "generate"]
+
+
+def load(name: str, folder: str | Path | None = None) -> pd.DataFrame:
+    """One table of the committed teaching data (or of a CSV folder written by the generator) as a DataFrame.
+
+    Identifiers (NHS numbers, phone numbers, UPRNs, postcodes) stay text, so leading zeros and spaces survive;
+    dates are parsed; blanks are missing values, never the text "NA".
+    """
+    spec = table(name)
+    path = Path(folder or TEACHING_DIR) / f"{name}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"no {name} table at {path}: run python -m synthetic_data --teaching")
+    dtypes = {c.name: PANDAS_TYPES[c.dtype] for c in spec.columns if c.dtype != "date"}
+    frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+    for column in spec.columns:
+        if column.dtype == "date":
+            frame[column.name] = pd.to_datetime(frame[column.name], format="%Y-%m-%d").astype(PANDAS_TYPES["date"])
+    return frame
+
+
+def generate(config: Config | None = None, **overrides):
+    """All tables in memory as pyarrow tables (small sizes only); see ``generator.generate``."""
+    from .generator import generate as _generate
+
+    return _generate(config, **overrides)

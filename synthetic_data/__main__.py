@@ -1,0 +1,95 @@
+"""Command line: python -m synthetic_data --help."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from . import TEACHING_DIR
+from .config import TEACHING, Config
+from .output import FORMATS, OutputError, write_tables
+from .safety import UnsafeDataError
+from .schema import TABLES
+
+PROG = "python -m synthetic_data"
+CSV_UP_TO = 100_000
+MAX_PEOPLE = 20_000_000
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as a single line, not the usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _people(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--people must be a whole number, not {text!r}") from None
+    if not 1 <= value <= MAX_PEOPLE:
+        raise argparse.ArgumentTypeError(f"--people must be between 1 and {MAX_PEOPLE:,}, not {value:,}")
+    return value
+
+
+def _tables(text: str) -> tuple[str, ...]:
+    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    unknown = [n for n in names if n not in TABLES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown table {', '.join(unknown) or '(none given)'}: "
+                                         f"choose from {', '.join(TABLES)}")
+    return tuple(t for t in TABLES if t in names)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = OneLineParser(
+        prog=PROG,
+        description="Write linked synthetic shielding data (people, spl, registrations, addresses, "
+        "local_authorities, supermarket_customers, truth) from one seed. Identifiers are provably not real.",
+        epilog="Examples: '--teaching' rewrites the committed teaching data; "
+        "'--people 2200000 --out /tmp/national' writes national scale as Parquet.",
+    )
+    p.add_argument("--people", type=_people, help="people on the Shielded Patient List; the real list held about "
+                   f"2,200,000 (2200000 = national scale). Default {TEACHING.spl_people:,}.")
+    p.add_argument("--seed", type=int, help=f"random seed (default {TEACHING.seed})")
+    p.add_argument("--out", help="folder to write; replaced whole if it was written by this generator")
+    p.add_argument("--format", choices=FORMATS, help=f"file format; default csv for up to {CSV_UP_TO:,} people "
+                   "(small sizes), parquet above that")
+    p.add_argument("--tables", type=_tables, help=f"comma-separated tables to write (default all: {','.join(TABLES)})")
+    p.add_argument("--teaching", action="store_true", help="regenerate the committed teaching data exactly "
+                   f"(seed {TEACHING.seed}, {TEACHING.spl_people:,} people, csv, all tables) into "
+                   "synthetic_data/teaching, or into --out if given")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def main(argv=None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.teaching:
+        clashes = [f"--{name}" for name in ("people", "seed", "format", "tables") if getattr(args, name) is not None]
+        if clashes:
+            p.error(f"--teaching fixes the settings; it cannot be combined with {', '.join(clashes)}")
+        config, fmt, out, names = TEACHING, "csv", args.out or TEACHING_DIR, TABLES
+    else:
+        if args.out is None:
+            p.error("--out is required (or use --teaching)")
+        config = dataclasses.replace(
+            Config(), **{k: v for k, v in (("spl_people", args.people), ("seed", args.seed)) if v is not None}
+        )
+        fmt = args.format or ("csv" if config.spl_people <= CSV_UP_TO else "parquet")
+        out, names = args.out, args.tables or TABLES
+    try:
+        rows = write_tables(config, out, fmt, names, progress=not args.quiet)
+    except (OutputError, UnsafeDataError, OSError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(f"wrote {', '.join(f'{n} ({r:,} rows)' for n, r in rows.items())} to {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
