@@ -1,0 +1,142 @@
+"""Change-only updates between two versions of a list, so a council can apply today's changes, not reload all.
+
+:func:`diff` compares yesterday's and today's list on a stable identifier (the NHS number) and returns three
+tables: additions (new people), removals (people no longer on the list, each with a reason) and amendments
+(people whose details changed, naming the fields). :func:`apply` turns yesterday's list and the changes into
+today's list; ``apply(old, diff(old, new)) == new`` is the promise the tests check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from playbook.segmentation import write_folder_atomically
+
+NO_REASON = "not in the new version (no reason given)"
+
+
+class ListVersionError(ValueError):
+    """Two versions of a list cannot be compared as they stand."""
+
+
+@dataclass
+class Changes:
+    """Additions and amendments hold full new rows; removals hold the key, the old row and a ``reason``."""
+
+    key: str
+    additions: pd.DataFrame
+    removals: pd.DataFrame
+    amendments: pd.DataFrame  # new rows plus ``changed_fields``, separated by "; "
+
+    def summary(self) -> pd.DataFrame:
+        """Counts of each kind of change, and of removals by reason."""
+        rows = [("addition", "", len(self.additions))]
+        for reason, n in self.removals["reason"].value_counts().sort_index().items():
+            rows.append(("removal", reason, int(n)))
+        rows.append(("amendment", "", len(self.amendments)))
+        return pd.DataFrame(rows, columns=["change", "reason", "records"])
+
+    def write(self, folder: str | Path, *, overwrite: bool = False) -> list[str]:
+        """Write additions, removals and amendments as CSV files into ``folder`` in one atomic step."""
+        def write(tmp: Path) -> None:
+            for name in ("additions", "removals", "amendments"):
+                getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
+        write_folder_atomically(folder, write, overwrite=overwrite)
+        return ["additions.csv", "amendments.csv", "removals.csv"]
+
+
+def _check_versions(old: pd.DataFrame, new: pd.DataFrame, key: str) -> None:
+    only_old = [c for c in old.columns if c not in new.columns]
+    only_new = [c for c in new.columns if c not in old.columns]
+    if only_old or only_new:
+        parts = []
+        if only_old:
+            parts.append(f"only in the old version: {', '.join(map(str, only_old))}")
+        if only_new:
+            parts.append(f"only in the new version: {', '.join(map(str, only_new))}")
+        raise ListVersionError(
+            "the two versions have different columns (" + "; ".join(parts) + "). Agree one layout with the "
+            "sender, or select the shared columns from both before comparing."
+        )
+    different = [c for c in old.columns if old[c].dtype != new[c].dtype]
+    if different:
+        detail = ", ".join(f"{c} ({old[c].dtype} then {new[c].dtype})" for c in different)
+        raise ListVersionError(f"columns changed type between versions: {detail}. Read both with the same types.")
+    for name, frame in (("old", old), ("new", new)):
+        if key not in frame.columns:
+            raise ListVersionError(f"the {name} version has no key column {key!r}")
+        blank = frame[key].isna()
+        if blank.any():
+            rows = ", ".join(map(str, frame.index[blank][:5]))
+            raise ListVersionError(f"the {name} version has {int(blank.sum())} rows with no {key} (rows {rows})")
+        repeated = frame[key].duplicated(keep=False)
+        if repeated.any():
+            values = ", ".join(map(str, frame.loc[repeated, key].unique()[:5]))
+            raise ListVersionError(f"the {name} version repeats {key} values ({values}): the key must be unique")
+
+
+def _differs(a: pd.Series, b: pd.Series) -> pd.Series:
+    """True where two aligned columns hold different values; two missing values count as the same."""
+    both_missing = a.isna().to_numpy() & b.isna().to_numpy()
+    equal = (a == b).fillna(False).astype(bool).to_numpy()
+    return pd.Series(~(equal | both_missing), index=a.index)
+
+
+def diff(old: pd.DataFrame, new: pd.DataFrame, key: str = "nhs_number",
+         reasons: Mapping[str, Iterable] | None = None) -> Changes:
+    """The changes that turn ``old`` into ``new``, matched on ``key``.
+
+    ``reasons`` maps a reason to the keys it explains, for example ``{"died": deaths.nhs_number,
+    "opted out": opt_outs.nhs_number}``; the first reason that lists a removed key is used, and removals no
+    feed explains get a plain "not in the new version" reason, so nothing leaves the list unexplained.
+    """
+    _check_versions(old, new, key)
+    old_keyed = old.set_index(key, drop=False)
+    new_keyed = new.set_index(key, drop=False)
+    added = ~new_keyed.index.isin(old_keyed.index)
+    removed = ~old_keyed.index.isin(new_keyed.index)
+    additions = new_keyed[added].sort_index().reset_index(drop=True)
+
+    removals = old_keyed[removed].sort_index().reset_index(drop=True)
+    reason = pd.Series(NO_REASON, index=removals.index, dtype="string")
+    for text, keys in reversed(list((reasons or {}).items())):
+        reason = reason.mask(removals[key].isin(list(keys)), text)
+    removals["reason"] = reason
+
+    common = old_keyed.index[~removed].sort_values()
+    before, after = old_keyed.loc[common], new_keyed.loc[common]
+    changed = pd.DataFrame({c: _differs(before[c], after[c]) for c in old.columns if c != key}, index=common)
+    amended = changed.any(axis=1).to_numpy()
+    amendments = after[amended].reset_index(drop=True)
+    flags = changed[amended].reset_index(drop=True)
+    names = pd.Series("", index=flags.index, dtype="string")
+    for column in flags.columns:
+        names = names.mask(flags[column], names + "; " + str(column))
+    amendments["changed_fields"] = names.str.removeprefix("; ")
+    return Changes(key, additions, removals, amendments)
+
+
+def apply(old: pd.DataFrame, changes: Changes) -> pd.DataFrame:
+    """Yesterday's list with the changes applied, sorted by key: what the council's copy should now hold."""
+    key = changes.key
+    if key not in old.columns:
+        raise ListVersionError(f"the list has no key column {key!r}")
+    columns = list(old.columns)
+    for name in ("removals", "amendments"):
+        unknown = ~getattr(changes, name)[key].isin(old[key])
+        if unknown.any():
+            raise ListVersionError(
+                f"{int(unknown.sum())} {name} are for {key} values not in the list: were these changes made for it?")
+    amended_keys = changes.amendments[key]
+    kept = old[~old[key].isin(changes.removals[key]) & ~old[key].isin(amended_keys)]
+    parts = [kept, changes.amendments[columns], changes.additions[columns]]
+    parts = [p.astype(old.dtypes.to_dict()) for p in parts if len(p)] or [old.iloc[:0]]
+    result = pd.concat(parts, ignore_index=True)
+    repeated = result[key].duplicated()
+    if repeated.any():
+        raise ListVersionError(f"{int(repeated.sum())} additions are already in the list: apply each day's changes once")
+    return result.sort_values(key, kind="stable").reset_index(drop=True)

@@ -1,0 +1,185 @@
+"""Split a national list into one extract per local authority, with an exceptions table for the rest.
+
+Two promises make a split safe to send: every input record lands in exactly one place (an authority's extract
+or the exceptions table, with a reason), and no extract holds a resident of another authority.
+:func:`segment` keeps both; :func:`check_segmentation` proves them for any result; :func:`write_extracts`
+writes the files so that a reader never sees a half-written folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from playbook.identifiers import standardise_postcode
+
+REASONS = {
+    "missing_la_code": "no local authority code",
+    "unknown_la_code": "local authority code not in the list of authorities",
+    "malformed_postcode": "postcode missing or not a valid UK postcode",
+    "duplicate_key": "identifier appears more than once in the list",
+}
+FORMATS = ("parquet", "csv")
+
+
+@dataclass
+class Segmented:
+    """The result of :func:`segment`: extracts by authority code, and the records that could not be placed."""
+
+    extracts: dict[str, pd.DataFrame]
+    exceptions: pd.DataFrame  # the input columns plus ``reason``
+    la_column: str
+
+    def counts(self) -> pd.DataFrame:
+        """Records per authority (sorted by code), with the exceptions as a final row: the totals to reconcile."""
+        rows = [(code, len(frame)) for code, frame in sorted(self.extracts.items())]
+        rows.append(("exceptions", len(self.exceptions)))
+        return pd.DataFrame(rows, columns=["extract", "records"])
+
+
+def segment(records: pd.DataFrame, la_codes: Iterable[str], *, la_column: str = "la_code",
+            postcode_column: str | None = "postcode", key: str | None = None) -> Segmented:
+    """One extract per known local authority code, plus exceptions with a reason for each record not placed.
+
+    ``la_codes`` is the list of authorities that may receive data. A record goes to exceptions if its code is
+    missing or unknown, if ``postcode_column`` is given and its postcode is not a valid UK postcode, or if
+    ``key`` is given and the identifier appears more than once. A record with several problems lists them all.
+    Authorities with no residents in the list get no extract.
+    """
+    needed = [c for c in (la_column, postcode_column, key) if c]
+    missing = [c for c in needed if c not in records.columns]
+    if missing:
+        raise KeyError(f"the list has no column {', '.join(missing)}; its columns are {', '.join(records.columns)}")
+    known = pd.Index(pd.Series(list(la_codes), dtype="string").dropna().str.strip().unique())
+    if known.empty:
+        raise ValueError("no local authority codes given: pass the codes of the authorities that may receive data")
+    if "reason" in records.columns:
+        raise ValueError("the list already has a column called 'reason'; rename it before segmenting")
+
+    code = records[la_column].astype("string").str.strip().replace("", pd.NA)
+    problems = [(code.isna(), REASONS["missing_la_code"]),
+                (code.notna() & ~code.isin(known).fillna(False), REASONS["unknown_la_code"])]
+    if postcode_column:
+        problems.append((standardise_postcode(records[postcode_column]).isna(), REASONS["malformed_postcode"]))
+    if key:
+        problems.append((records[key].duplicated(keep=False), REASONS["duplicate_key"]))
+
+    reason = pd.Series("", index=records.index, dtype="string")
+    for flag, text in problems:
+        flag = flag.fillna(True).astype(bool)
+        reason = reason.mask(flag, reason + "; " + text)
+    reason = reason.str.removeprefix("; ")
+    bad = (reason != "").to_numpy()
+
+    exceptions = records[bad].copy()
+    exceptions["reason"] = reason[bad]
+    good = records[~bad]
+    good_codes = code[~bad]
+    extracts = {str(c): frame for c, frame in good.groupby(good_codes.to_numpy(), sort=True)}
+    return Segmented(extracts, exceptions, la_column)
+
+
+def check_segmentation(records: pd.DataFrame, result: Segmented) -> None:
+    """Raise AssertionError unless every record is in exactly one output and each extract is one authority's.
+
+    Works on row labels, so give the list a unique index (the default RangeIndex is fine).
+    """
+    if not records.index.is_unique:
+        raise ValueError("the list's index has repeated labels; reset it (records.reset_index(drop=True))")
+    placed = [frame.index for frame in result.extracts.values()] + [result.exceptions.index]
+    total = sum(len(i) for i in placed)
+    assert total == len(records), f"{len(records)} records in but {total} out"
+    everything = placed[0].append(placed[1:]) if len(placed) > 1 else placed[0]
+    assert everything.is_unique, "some records appear in more than one output"
+    assert set(everything) == set(records.index), "some records are missing from every output"
+    for code, frame in result.extracts.items():
+        other = frame[frame[result.la_column].astype("string").str.strip() != code]
+        assert other.empty, f"extract {code} holds {len(other)} residents of another authority"
+    assert result.exceptions["reason"].fillna("").ne("").all(), "an exception has no reason"
+
+
+def _write_table(table: pa.Table, path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        pq.write_table(table, path)
+    else:
+        pacsv.write_csv(table, path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_folder_atomically(folder: str | Path, write, *, overwrite: bool = False) -> Path:
+    """Call ``write(tmp)`` to fill a temporary folder beside ``folder``, then move it into place in one step.
+
+    A reader (or a scheduled upload) sees either the old folder or the complete new one, never a partial set of
+    files. If writing fails, the temporary folder is removed and any existing folder is untouched.
+    """
+    folder = Path(folder)
+    if folder.exists() and not overwrite:
+        raise FileExistsError(f"{folder} already exists: choose a new folder or pass overwrite=True")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        write(tmp)
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+            os.replace(folder, old / "previous")
+            os.replace(tmp, folder)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def write_extracts(result: Segmented, folder: str | Path, *, fmt: str = "parquet",
+                   overwrite: bool = False) -> pd.DataFrame:
+    """Write one file per authority, ``exceptions`` and a ``manifest.csv``, all at once; return the manifest.
+
+    The manifest lists each file with its record count and SHA-256 checksum, so the receiving team can check
+    that what arrived is complete and unaltered.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    rows = []
+
+    def write(tmp: Path) -> None:
+        parts = sorted(result.extracts.items()) + [("exceptions", result.exceptions)]
+        for name, frame in parts:
+            path = tmp / f"{name}.{fmt}"
+            _write_table(pa.Table.from_pandas(frame, preserve_index=False), path, fmt)
+            rows.append({"file": path.name, "records": len(frame), "sha256": _sha256(path)})
+        pd.DataFrame(rows).to_csv(tmp / "manifest.csv", index=False)
+
+    write_folder_atomically(folder, write, overwrite=overwrite)
+    return pd.DataFrame(rows)
+
+
+def segment_to_files(table: pa.Table, la_codes: Iterable[str], folder: str | Path, *, la_column: str = "la_code",
+                     postcode_column: str | None = "postcode", key: str | None = None, fmt: str = "parquet",
+                     overwrite: bool = False) -> pd.DataFrame:
+    """National-scale path: segment an Arrow table (for example read from Parquet) and write the files.
+
+    Same rules and same output as :func:`segment` followed by :func:`write_extracts`; Arrow keeps the columns
+    compact between the two steps.
+    """
+    records = table.to_pandas(types_mapper=pd.ArrowDtype) if isinstance(table, pa.Table) else table
+    result = segment(records, la_codes, la_column=la_column, postcode_column=postcode_column, key=key)
+    return write_extracts(result, folder, fmt=fmt, overwrite=overwrite)
