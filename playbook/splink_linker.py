@@ -1,0 +1,462 @@
+"""A general probabilistic linker: any two CSV or Parquet files, their columns mapped to standard roles.
+
+Built on Splink with the DuckDB backend, so it runs on one machine at national scale, and the same model could
+move to Spark if you outgrow it. It trains without labels: u probabilities from random pairs (which are almost
+all different people), m probabilities by expectation maximisation on blocked pairs.
+
+Outputs, written to ``out_dir``:
+
+- ``scored_pairs.parquet``: every candidate pair with a match probability at or above ``keep_pairs_above``;
+- ``matches.parquet`` (and ``.csv``): the chosen matches. The choice is the **best match per left record**: each
+  left record links to its highest-scoring right record if that scores at least ``threshold``. Several left
+  records may link to the same right record (a person who registered twice), so this is not one-to-one;
+- ``unlinkable.csv``: left or right records with too little usable information to link, each with the reason;
+- ``model.json`` (the trained Splink model) and ``summary.json`` (the counts, which always add up).
+
+Command line::
+
+    python -m playbook.splink_linker --left registrations.csv --right spl.parquet \\
+        --map-left record_id=registration_id,given_name=first_name,family_name=surname,date_of_birth=dob \\
+        --map-right record_id=spl_row_id,given_name=given_name,family_name=family_name,date_of_birth=date_of_birth \\
+        --out linked/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from playbook import identifiers as ids
+
+COMPARED_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "sex", "postcode", "address")
+ROLES = ("record_id", *COMPARED_ROLES)
+# Roles that on their own say something about who a record is; sex alone does not.
+INFORMATIVE_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "postcode", "address")
+STANDARDISERS = {
+    "identifier": ids.standardise_identifier,
+    "given_name": ids.standardise_name,
+    "family_name": ids.standardise_name,
+    "sex": ids.standardise_sex,
+    "postcode": ids.standardise_postcode,
+    "address": ids.standardise_address,
+}
+
+
+class LinkageInputError(ValueError):
+    """The input cannot be linked as given; the message names the file or column and what to do."""
+
+
+# --- Reading and preparing -----------------------------------------------------------------------------------
+
+
+def read_table(path, columns=None) -> pd.DataFrame:
+    """A CSV or Parquet file as text columns, refusing missing, empty or unreadable files with a clear reason."""
+    path = Path(path)
+    if not path.is_file():
+        raise LinkageInputError(f"{path}: no such file. Check the path.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], usecols=columns)
+        elif suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path, columns=columns)
+        else:
+            raise LinkageInputError(f"{path}: unknown format {suffix!r}. Give a .csv or .parquet file.")
+    except LinkageInputError:
+        raise
+    except Exception as error:  # pandas, pyarrow and the csv parser raise many types
+        raise LinkageInputError(f"{path}: cannot read it as {suffix[1:]} ({type(error).__name__}: {error}).") \
+            from error
+    if frame.empty:
+        raise LinkageInputError(f"{path}: the file has no rows. Check that the export worked.")
+    return frame
+
+
+def check_roles(roles: dict, available, where: str) -> None:
+    """Refuse unknown roles, columns the file does not have, and mappings with too little to link on."""
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise LinkageInputError(f"{where}: unknown role {', '.join(unknown)}. Use roles from {', '.join(ROLES)}.")
+    missing = {role: col for role, col in roles.items() if col not in set(available)}
+    if missing:
+        listed = ", ".join(f"{role}={col!r}" for role, col in missing.items())
+        raise LinkageInputError(f"{where}: no column for {listed}. The file has columns "
+                                f"{', '.join(map(str, available))}. Fix the mapping.")
+    informative = [r for r in roles if r in INFORMATIVE_ROLES]
+    if len(informative) < 2:
+        raise LinkageInputError(
+            f"{where}: map at least two of {', '.join(INFORMATIVE_ROLES)} to link on; got "
+            f"{', '.join(informative) or 'none'}. One field alone is a lookup, not a linkage.")
+
+
+def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Standardise each mapped column into a column named after its role.
+
+    Returns the records to link (with ``unique_id`` as text) and the unlinkable records with a reason. Every
+    input row is in exactly one of the two. Values that cannot be standardised become missing, and are counted in
+    ``unusable_<role>`` flags so that quality problems can go back to the source.
+    """
+    check_roles(roles, frame.columns, where)
+    out = pd.DataFrame(index=frame.index)
+    if "record_id" in roles:
+        out["unique_id"] = frame[roles["record_id"]].astype("string").str.strip()
+        blank = out["unique_id"].isna() | (out["unique_id"] == "")
+        if blank.any():
+            raise LinkageInputError(f"{where}: column {roles['record_id']!r} (record_id) is blank in row "
+                                    f"{int(blank.to_numpy().argmax()) + 1}. Every record needs an id.")
+        if out["unique_id"].duplicated().any():
+            first = out["unique_id"][out["unique_id"].duplicated()].iloc[0]
+            raise LinkageInputError(f"{where}: column {roles['record_id']!r} (record_id) repeats {first!r}. "
+                                    "Map a column that identifies each row once, or leave record_id out to use "
+                                    "row numbers.")
+    else:
+        out["unique_id"] = pd.Series(range(1, len(frame) + 1), index=frame.index).astype("string")
+    unusable = pd.DataFrame(index=frame.index)
+    for role in COMPARED_ROLES:
+        if role not in roles:
+            continue
+        raw = frame[roles[role]]
+        if role == "date_of_birth":
+            dates = ids.parse_dates(raw, where=f"{where}: column {roles[role]!r} (date_of_birth)")
+            out[role] = dates.dt.strftime("%Y-%m-%d").astype("string")
+        else:
+            out[role] = STANDARDISERS[role](raw).astype("string")
+        unusable[role] = ids.unusable(raw, out[role])
+    present = out[[r for r in INFORMATIVE_ROLES if r in out]].notna()
+    too_little = present.sum(axis=1) < 2
+    reasons = present.apply(lambda row: "fewer than two usable values; missing or unusable: "
+                            + ", ".join(c for c, ok in row.items() if not ok), axis=1) if too_little.any() \
+        else pd.Series(dtype="string")
+    unlinkable = pd.DataFrame({"record_id": out.loc[too_little, "unique_id"],
+                               "reason": reasons.reindex(out.index[too_little])})
+    if too_little.all():
+        raise LinkageInputError(f"{where}: no row has two usable values to link on. Check the mapping and "
+                                "the formats of the mapped columns.")
+    flags = unusable.add_prefix("unusable_")
+    linkable = pd.concat([out, flags], axis=1)[~too_little].reset_index(drop=True)
+    return linkable, pd.concat([unlinkable, flags[too_little]], axis=1).reset_index(drop=True)
+
+
+# --- The model -----------------------------------------------------------------------------------------------
+
+
+def _level(sql, label, null=False):
+    level = {"sql_condition": sql, "label_for_charts": label}
+    return {**level, "is_null_level": True} if null else level
+
+
+def _null(col):
+    return _level(f'"{col}_l" IS NULL OR "{col}_r" IS NULL', f"{col} missing", null=True)
+
+
+def comparisons(roles) -> list[dict]:
+    """One comparison per compared role, each with levels from strongest agreement to disagreement."""
+    out = []
+    if "identifier" in roles:
+        out.append({"output_column_name": "identifier", "comparison_levels": [
+            _null("identifier"),
+            _level("identifier_l = identifier_r", "exact"),
+            _level("damerau_levenshtein(identifier_l, identifier_r) <= 1", "one typo or swap"),
+            _level("ELSE", "different")]})
+    names = [r for r in ("given_name", "family_name") if r in roles]
+    for role in names:
+        other = "family_name" if role == "given_name" else "given_name"
+        levels = [_null(role), _level(f"{role}_l = {role}_r", "exact")]
+        if len(names) == 2:  # names typed in each other's boxes
+            levels.append(_level(f"{role}_l = {other}_r", "matches the other name"))
+        levels += [_level(f"jaro_winkler_similarity({role}_l, {role}_r) >= 0.92", "Jaro-Winkler >= 0.92"),
+                   _level(f"jaro_winkler_similarity({role}_l, {role}_r) >= 0.80", "Jaro-Winkler >= 0.80"),
+                   _level("ELSE", "different")]
+        out.append({"output_column_name": role, "comparison_levels": levels})
+    if "date_of_birth" in roles:
+        d = "date_of_birth"
+        out.append({"output_column_name": d, "comparison_levels": [
+            _null(d),
+            _level(f"{d}_l = {d}_r", "exact"),
+            _level(f"substr({d}_l, 1, 4) = substr({d}_r, 1, 4) AND substr({d}_l, 6, 2) = substr({d}_r, 9, 2) "
+                   f"AND substr({d}_l, 9, 2) = substr({d}_r, 6, 2)", "day and month swapped"),
+            _level(f"damerau_levenshtein({d}_l, {d}_r) <= 1", "one digit different"),
+            _level(f"substr({d}_l, 1, 4) = substr({d}_r, 1, 4)", "same year"),
+            _level("ELSE", "different")]})
+    if "sex" in roles:
+        out.append({"output_column_name": "sex", "comparison_levels": [
+            _null("sex"), _level("sex_l = sex_r", "same"), _level("ELSE", "different")]})
+    if "postcode" in roles:
+        p = "postcode"
+        out.append({"output_column_name": p, "comparison_levels": [
+            _null(p),
+            _level(f"{p}_l = {p}_r", "exact"),
+            _level(f"split_part({p}_l, ' ', 1) || substr(split_part({p}_l, ' ', 2), 1, 1) = "
+                   f"split_part({p}_r, ' ', 1) || substr(split_part({p}_r, ' ', 2), 1, 1)", "same sector"),
+            _level(f"split_part({p}_l, ' ', 1) = split_part({p}_r, ' ', 1)", "same district"),
+            _level("ELSE", "different")]})
+    if "address" in roles:
+        a = "address"
+        out.append({"output_column_name": a, "comparison_levels": [
+            _null(a),
+            _level(f"{a}_l = {a}_r", "exact"),
+            _level(f"jaro_winkler_similarity({a}_l, {a}_r) >= 0.9", "Jaro-Winkler >= 0.9"),
+            _level("ELSE", "different")]})
+    return out
+
+
+def blocking_rules(roles) -> list[str]:
+    """Which pairs to score at all. Each rule is cheap and catches matches the others miss.
+
+    Scoring every pair of 1.6 million by 2.2 million records is 3.5 trillion comparisons; these rules cut that
+    to a few per record, and a true match is lost only if it fails every rule.
+    """
+    has = set(roles)
+    rules = []
+    if "identifier" in has:
+        rules.append("l.identifier = r.identifier")
+    if "date_of_birth" in has:
+        for name in ("given_name", "family_name"):
+            if name in has:
+                rules.append(f"l.date_of_birth = r.date_of_birth AND substr(l.{name}, 1, 2) = substr(r.{name}, 1, 2)")
+        if {"given_name", "family_name"} <= has:  # names swapped
+            rules.append("l.date_of_birth = r.date_of_birth AND substr(l.given_name, 1, 2) = "
+                         "substr(r.family_name, 1, 2) AND substr(l.family_name, 1, 2) = substr(r.given_name, 1, 2)")
+        if "postcode" in has:
+            rules.append("l.date_of_birth = r.date_of_birth AND l.postcode = r.postcode")
+    if "postcode" in has:
+        for name in ("family_name", "given_name"):
+            if name in has:
+                rules.append(f"l.postcode = r.postcode AND l.{name} = r.{name}")
+                break
+        if "address" in has:
+            rules.append("l.postcode = r.postcode AND l.address = r.address")
+    if {"given_name", "family_name"} <= has:
+        year = " AND substr(l.date_of_birth, 1, 4) = substr(r.date_of_birth, 1, 4)" \
+            if "date_of_birth" in has else ""
+        rules.append(f"l.given_name = r.given_name AND l.family_name = r.family_name{year}")
+    if not rules:  # for example only address and one name: block on the address
+        first = next(r for r in INFORMATIVE_ROLES if r in has)
+        rules.append(f"l.{first} = r.{first}")
+    return rules
+
+
+def training_rules(roles) -> list[str]:
+    """Blocking rules for expectation maximisation: each leaves some comparisons free to estimate."""
+    has = set(roles)
+    rules = []
+    if "date_of_birth" in has:
+        rules.append("l.date_of_birth = r.date_of_birth")
+    for block in ("postcode", "identifier", "family_name", "given_name"):
+        if block in has and (block != "family_name" or "date_of_birth" not in has or len(rules) < 2):
+            rules.append(f"l.{block} = r.{block}")
+        if len(rules) == 2:
+            break
+    return rules
+
+
+def deterministic_rules(roles) -> list[str]:
+    """Near-certain rules used only to estimate how many matches to expect (the prior)."""
+    has = set(roles)
+    rules = []
+    if "identifier" in has:
+        rules.append("l.identifier = r.identifier")
+    if {"given_name", "family_name", "date_of_birth"} <= has:
+        rules.append("l.given_name = r.given_name AND l.family_name = r.family_name AND "
+                     "l.date_of_birth = r.date_of_birth")
+    return rules or [blocking_rules(roles)[0]]
+
+
+@dataclass
+class LinkResult:
+    """What :func:`link_files` produced: the chosen matches, the scored pairs, unlinkable rows and the model."""
+
+    matches: pd.DataFrame
+    pairs: pd.DataFrame
+    unlinkable: pd.DataFrame
+    summary: dict
+    linker: object
+
+
+def quiet_splink() -> None:
+    """Keep Splink's progress messages and training notes (levels never seen) out of notebook outputs."""
+    for name in ("splink", "duckdb"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def train_and_predict(left: pd.DataFrame, right: pd.DataFrame, roles, *, seed: int = 2020, threads: int | None = None,
+                      keep_pairs_above: float = 0.01, u_pairs: float = 2e6, em_pairs: float = 1e6,
+                      prior_recall: float = 0.8, connection=None):
+    """Train a Splink model on two prepared tables without labels and score the candidate pairs.
+
+    Returns the linker and the scored pairs as a DuckDB table name. ``threads=1`` gives bit-for-bit repeatable
+    training, because floating-point sums then always add in the same order.
+    """
+    from splink import DuckDBAPI, Linker, SettingsCreator
+
+    quiet_splink()
+    con = connection or duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    db_api = DuckDBAPI(connection=con)
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=comparisons(roles),
+        blocking_rules_to_generate_predictions=blocking_rules(roles),
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=True,
+        max_iterations=20,
+    )
+    tables = [db_api.register(left, table_name="left_records"), db_api.register(right, table_name="right_records")]
+    linker = Linker(tables, settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(deterministic_rules(roles), recall=prior_recall)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    for rule in training_rules(roles):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
+    predictions = linker.inference.predict(threshold_match_probability=keep_pairs_above, warning_mode="never")
+    return linker, predictions
+
+
+def best_match_per_left(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """For each left record, its highest-probability right record at or above the threshold.
+
+    Ties go to the smaller right id, so the choice never depends on row order.
+    """
+    kept = pairs[pairs["match_probability"] >= threshold]
+    kept = kept.sort_values(["left_id", "match_probability", "right_id"], ascending=[True, False, True])
+    return kept.drop_duplicates("left_id").reset_index(drop=True)
+
+
+def _pairs_frame(con, predictions) -> pd.DataFrame:
+    """The scored pairs with left ids on the left, whichever order Splink put the two tables in."""
+    sql = f"""
+        SELECT CASE WHEN source_dataset_l = 'left_records' THEN unique_id_l ELSE unique_id_r END AS left_id,
+               CASE WHEN source_dataset_l = 'left_records' THEN unique_id_r ELSE unique_id_l END AS right_id,
+               match_weight, match_probability
+        FROM {predictions.physical_name}
+        ORDER BY left_id, right_id"""
+    pairs = con.execute(sql).df()
+    pairs["left_id"] = pairs["left_id"].astype("string")
+    pairs["right_id"] = pairs["right_id"].astype("string")
+    return pairs
+
+
+def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles_right: dict, *,
+                left_name: str = "left", right_name: str = "right", threshold: float = 0.9, **options) -> LinkResult:
+    """Link two DataFrames: standardise, train, score and choose the best match per left record."""
+    shared = [r for r in COMPARED_ROLES if r in roles_left and r in roles_right]
+    only = sorted((set(roles_left) ^ set(roles_right)) - {"record_id"})
+    if len([r for r in shared if r in INFORMATIVE_ROLES]) < 2:
+        raise LinkageInputError(f"{left_name} and {right_name} share fewer than two roles to compare "
+                                f"({', '.join(shared) or 'none'}). Map the same roles on both sides.")
+    keep = {r: c for r, c in roles_left.items() if r in shared or r == "record_id"}
+    left_ready, left_out = prepare(left, keep, left_name)
+    keep = {r: c for r, c in roles_right.items() if r in shared or r == "record_id"}
+    right_ready, right_out = prepare(right, keep, right_name)
+    con = options.pop("connection", None) or duckdb.connect()
+    compared = [r for r in shared]
+    linker, predictions = train_and_predict(left_ready[["unique_id", *compared]], right_ready[["unique_id", *compared]],
+                                            compared, connection=con, **options)
+    pairs = _pairs_frame(con, predictions)
+    matches = best_match_per_left(pairs, threshold)
+    unlinkable = pd.concat([left_out.assign(side=left_name), right_out.assign(side=right_name)], ignore_index=True)
+    unlinkable = unlinkable[["side", "record_id", "reason"]]
+    summary = {
+        "left_records": len(left), "right_records": len(right),
+        "left_unlinkable": len(left_out), "right_unlinkable": len(right_out),
+        "left_matched": len(matches), "left_unmatched": len(left_ready) - len(matches),
+        "scored_pairs": len(pairs), "threshold": threshold, "roles_compared": compared,
+        "roles_ignored_as_on_one_side_only": only,
+        "choice": "best match per left record (several left records may share a right record)",
+        "unusable_values": {f"{side}.{col.removeprefix('unusable_')}": int(frame[col].sum())
+                            for side, frame in ((left_name, pd.concat([left_ready, left_out])),
+                                                (right_name, pd.concat([right_ready, right_out])))
+                            for col in frame.columns if col.startswith("unusable_")},
+    }
+    return LinkResult(matches, pairs, unlinkable, summary, linker)
+
+
+def link_files(left, right, roles_left: dict, roles_right: dict, out_dir, *, threshold: float = 0.9,
+               **options) -> LinkResult:
+    """Link two CSV or Parquet files and write the scored pairs, chosen matches, unlinkable rows and model.
+
+    ``roles_left`` and ``roles_right`` map roles (``record_id``, given_name, family_name, date_of_birth, sex,
+    postcode, address, identifier) to column names in each file. Only roles mapped on both sides are compared.
+    """
+    left, right, out_dir = Path(left), Path(right), Path(out_dir)
+    frames = []
+    for path, roles in ((left, roles_left), (right, roles_right)):
+        check_roles(roles, _columns(path), str(path))
+        frames.append(read_table(path, columns=list(dict.fromkeys(roles.values()))))
+    result = link_frames(frames[0], frames[1], roles_left, roles_right, left_name=str(left.name),
+                         right_name=str(right.name), threshold=threshold, **options)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result.pairs.to_parquet(out_dir / "scored_pairs.parquet", index=False)
+    result.matches.to_parquet(out_dir / "matches.parquet", index=False)
+    result.matches.to_csv(out_dir / "matches.csv", index=False)
+    result.unlinkable.to_csv(out_dir / "unlinkable.csv", index=False)
+    result.linker.misc.save_model_to_json(str(out_dir / "model.json"), overwrite=True)
+    (out_dir / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def _columns(path: Path) -> list[str]:
+    """Column names without reading the whole file, so a bad mapping fails fast."""
+    if not path.is_file():
+        raise LinkageInputError(f"{path}: no such file. Check the path.")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise LinkageInputError(f"{path}: unknown format {suffix!r}. Give a .csv or .parquet file.")
+    try:
+        if suffix == ".csv":
+            return list(pd.read_csv(path, nrows=0).columns)
+        import pyarrow.parquet as pq
+        return pq.read_schema(path).names
+    except pd.errors.EmptyDataError as error:
+        raise LinkageInputError(f"{path}: the file is empty. Check that the export worked.") from error
+    except Exception as error:  # pandas, pyarrow and the csv parser raise many types
+        raise LinkageInputError(f"{path}: cannot read it as {suffix[1:]} ({type(error).__name__}: {error}).") \
+            from error
+
+
+# --- Command line ----------------------------------------------------------------------------------------------
+
+
+def parse_mapping(text: str, option: str) -> dict:
+    """``role=column,role=column`` into a dict, with a clear error for anything else."""
+    mapping = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        role, sep, column = item.partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise LinkageInputError(f"{option}: {item!r} is not role=column (for example given_name=first_name).")
+        mapping[role.strip()] = column.strip()
+    return mapping
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m playbook.splink_linker", description=__doc__.split("\n")[0])
+    parser.add_argument("--left", required=True, help="CSV or Parquet file whose records you want to link")
+    parser.add_argument("--right", required=True, help="CSV or Parquet file to find them in")
+    parser.add_argument("--map-left", required=True, help="role=column pairs for the left file, comma separated")
+    parser.add_argument("--map-right", help="role=column pairs for the right file (default: same as left)")
+    parser.add_argument("--out", required=True, help="folder for the outputs")
+    parser.add_argument("--threshold", type=float, default=0.9, help="match probability to accept (default 0.9)")
+    parser.add_argument("--seed", type=int, default=2020, help="seed for sampling during training")
+    args = parser.parse_args(argv)
+    try:
+        roles_left = parse_mapping(args.map_left, "--map-left")
+        roles_right = parse_mapping(args.map_right, "--map-right") if args.map_right else roles_left
+        result = link_files(args.left, args.right, roles_left, roles_right, args.out, threshold=args.threshold,
+                            seed=args.seed)
+    except (LinkageInputError, ids.StandardisingError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
