@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test unit notebooks build site lab data docs check-docs browser clean
+.PHONY: book test unit notebooks build site lab data docs check-docs browser run clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ docs: $(STAMP)
 
 check-docs: $(STAMP)
 	$(BIN)/python scripts/generate_pages.py --check
+
+run: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False $(NB)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
