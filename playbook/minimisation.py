@@ -1,0 +1,284 @@
+"""Data minimisation that executes: make the extract for one recipient from the purpose specification.
+
+:func:`make_extract` reads the recipient's entry in the purpose specification (see :mod:`playbook.purpose`) and
+returns only the fields the specification justifies for that recipient and only the rows it covers. A request
+for any other field is refused with the reason, an unknown recipient or a missing column is a clear error, and a
+row that cannot be placed inside or outside the scope (a consent answer that is neither yes nor no) goes to an
+exceptions table with the reason. The result always balances: rows in = rows out + rows outside the scope +
+exceptions.
+
+The generalisers (:func:`age_band`, :func:`postcode_district`, :func:`postcode_sector`) coarsen quasi-identifiers
+when a recipient needs less detail than the source holds; :mod:`playbook.risk` measures what they achieve.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from playbook import identifiers, purpose
+
+TRUE_WORDS = {"true", "t", "yes", "y", "1"}
+FALSE_WORDS = {"false", "f", "no", "n", "0"}
+EXCEPTION_COLUMNS = ["row", "column", "value", "reason"]
+
+
+class ExtractError(ValueError):
+    """An extract cannot be made as asked: unknown recipient, missing column or a bad argument."""
+
+
+class FieldRefused(ExtractError):
+    """A requested field is outside the purpose for this recipient. ``decisions`` holds each refusal."""
+
+    def __init__(self, decisions: list[purpose.Decision]):
+        self.decisions = decisions
+        lines = "\n".join(f"  - {d.item}: {d.reason}" for d in decisions)
+        super().__init__(f"refused {len(decisions)} field(s) for recipient {decisions[0].recipient!r}:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Extract:
+    """One recipient's extract, what was kept back, and the counts that prove no row went missing."""
+
+    recipient: str
+    data: pd.DataFrame  # the rows and fields the recipient receives
+    exceptions: pd.DataFrame  # rows that could not be placed: row, column, value, reason (stays with the sender)
+    rows_in: int
+    rows_out_of_scope: int
+    fields: dict[str, str]  # field -> why the recipient needs it
+    scope: str  # the row scope in words
+
+    @property
+    def rows_out(self) -> int:
+        return len(self.data)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.rows_out + self.rows_out_of_scope + len(self.exceptions)
+
+    def counts(self) -> pd.DataFrame:
+        """The reconciliation a data protection officer can sign off: where every input row went."""
+        return pd.DataFrame({"rows": [self.rows_in, self.rows_out, self.rows_out_of_scope, len(self.exceptions)]},
+                            index=pd.Index(["in", "sent", "outside the scope", "exceptions"], name=self.recipient))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Row scope, vectorised
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def as_yes_no(values: pd.Series) -> pd.Series:
+    """Read yes/no answers into a nullable boolean: True, False, or ``<NA>`` when the answer is neither.
+
+    Booleans pass through; text such as ``yes``, ``Y``, ``true`` or ``1`` (any case) counts as yes and ``no``,
+    ``N``, ``false`` or ``0`` as no. Anything else (blank, ``maybe``, ``unsure``) is unknown, never guessed.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean")
+    text = values.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[text.isin(TRUE_WORDS).fillna(False).astype(bool)] = True
+    out[text.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
+    return out
+
+
+def _condition(records: pd.DataFrame, rule: purpose.RowFilter) -> pd.Series:
+    """One row-scope condition as True / False / <NA> (cannot tell) for every row."""
+    column = records[rule.column]
+    if isinstance(rule.value, bool) or (rule.operator == "in" and all(isinstance(v, bool) for v in rule.value)):
+        column = as_yes_no(column)
+    if rule.operator == "in":
+        result = column.isin(list(rule.value)).astype("boolean")
+    else:
+        result = (column == rule.value).astype("boolean")
+        if rule.operator == "not_equals":
+            result = ~result
+    return result.mask(column.isna())
+
+
+def _describe_value(value) -> str:
+    return "blank" if pd.isna(value) else repr(value.item() if hasattr(value, "item") else value)
+
+
+def _exceptions(records: pd.DataFrame, unknown: np.ndarray, tests: list[tuple[str, pd.Series, str]]) -> pd.DataFrame:
+    """One exceptions row per row that cannot be placed, naming the first test it could not be put to.
+
+    ``tests`` holds (column, state, why) for each condition; ``why`` ends the reason. Only the row label, the
+    column and its value are kept: the exceptions go back to the source, not to the recipient.
+    """
+    parts = [pd.DataFrame(columns=EXCEPTION_COLUMNS)]
+    remaining = unknown.copy()
+    for column, state, why in tests:
+        hit = remaining & state.isna().to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        values = records.loc[hit, column]
+        described = values.map(_describe_value).astype("string")
+        parts.append(pd.DataFrame({"row": values.index, "column": column,
+                                   "value": values.astype("string").to_numpy(),
+                                   "reason": (column + " is " + described + ": " + why).to_numpy()}))
+        remaining &= ~hit
+    return pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)[EXCEPTION_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The extract
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _recipient(spec: purpose.PurposeSpec, recipient_id: str) -> purpose.Recipient:
+    if recipient_id not in spec.recipients:
+        raise ExtractError(f"unknown recipient {recipient_id!r}: specification {spec.id!r} names "
+                           f"{', '.join(sorted(spec.recipients))}. A new recipient needs its own entry, with a "
+                           "justification for every field, before it receives anything.")
+    return spec.recipients[recipient_id]
+
+
+def make_extract(spec: purpose.PurposeSpec, recipient_id: str, records: pd.DataFrame, *,
+                 fields: list[str] | None = None, partition: str | None = None,
+                 on: _dt.date | None = None) -> Extract:
+    """The extract for one recipient: only justified fields, only rows in scope, exceptions kept apart.
+
+    - ``fields``: the fields asked for; default every field the specification justifies for the recipient. Any
+      field outside the purpose is refused with :class:`FieldRefused`, which gives the reason for each.
+    - ``partition``: for a recipient split by organisation (``partition_by`` in the specification, such as local
+      authorities by ``local_authority_code``), the organisation whose rows to send. Rows for other
+      organisations are outside the scope; rows with no value go to the exceptions.
+    - ``on``: the date the extract is made. Outside the purpose's dates every field is refused: keep data only
+      as long as the purpose lasts.
+
+    ``records`` must use the specification's field names as column names.
+    """
+    recipient = _recipient(spec, recipient_id)
+    wanted = list(recipient.fields) if fields is None else list(dict.fromkeys(fields))
+    if not wanted:
+        raise ExtractError(f"no fields asked for recipient {recipient_id!r}")
+    decisions = [purpose.check_field(spec, recipient_id, name, on=on) for name in wanted]
+    refused = [d for d in decisions if not d.allowed]
+    if refused:
+        raise FieldRefused(refused)
+
+    rules = list(recipient.row_scope)
+    if recipient.partition_by and partition is None:
+        raise ExtractError(f"recipient {recipient_id!r} receives only its own rows, split by "
+                           f"{recipient.partition_by}: name the organisation, for example partition='E09000001'")
+    if partition is not None and not recipient.partition_by:
+        raise ExtractError(f"recipient {recipient_id!r} is not split by organisation; leave out partition")
+    needed = wanted + [r.column for r in rules] + ([recipient.partition_by] if recipient.partition_by else [])
+    missing = [c for c in dict.fromkeys(needed) if c not in records.columns]
+    if missing:
+        raise ExtractError(f"the data has no column {', '.join(map(repr, missing))}, needed for recipient "
+                           f"{recipient_id!r}. Columns present: {', '.join(map(str, records.columns))}. Name the "
+                           "columns as the specification's fields (rename them first).")
+
+    scope = recipient.describe_rows()
+    tests = []
+    for rule in rules:
+        why = ("neither yes nor no" if isinstance(rule.value, bool) else "not a value the scope can test") + \
+            f", so the row cannot be placed inside or outside the scope ({scope}). Ask the source to correct it."
+        tests.append((rule.column, _condition(records, rule), why))
+    if recipient.partition_by:
+        column = records[recipient.partition_by]
+        tests.append((recipient.partition_by, (column == partition).astype("boolean").mask(column.isna()),
+                      "so the row cannot be sent to any organisation. Ask the source to correct it."))
+    n = len(records)
+    outside = np.zeros(n, dtype=bool)
+    unknown = np.zeros(n, dtype=bool)
+    for _, state, _ in tests:
+        outside |= state.eq(False).fillna(False).to_numpy(dtype=bool)
+        unknown |= state.isna().to_numpy(dtype=bool)
+    unknown &= ~outside  # a row already outside on one condition is outside, whatever the others say
+    keep = ~(outside | unknown)
+    exceptions = _exceptions(records, unknown, tests)
+
+    result = Extract(
+        recipient=recipient_id,
+        data=records.loc[keep, wanted].copy(),
+        exceptions=exceptions.reset_index(drop=True),
+        rows_in=n,
+        rows_out_of_scope=int(outside.sum()),
+        fields={d.item: d.reason for d in decisions},
+        scope=scope if partition is None else f"{scope} ({recipient.partition_by} {partition})",
+    )
+    if not result.balanced:  # a bug, never bad input: stop rather than send an unexplained extract
+        raise AssertionError(f"extract for {recipient_id!r} does not balance: {result.counts()['rows'].to_dict()}")
+    return result
+
+
+def withheld(spec: purpose.PurposeSpec, recipient_id: str, columns) -> pd.DataFrame:
+    """Every column of the source that the recipient does not receive, with the reason: the refusals at a glance."""
+    _recipient(spec, recipient_id)
+    rows = []
+    for name in columns:
+        decision = purpose.check_field(spec, recipient_id, name)
+        if not decision.allowed:
+            rows.append({"field": name, "reason": decision.reason})
+    return pd.DataFrame(rows, columns=["field", "reason"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The service's own table, with the specification's field names
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def service_records(spl: pd.DataFrame, registrations: pd.DataFrame) -> pd.DataFrame:
+    """The table the service held: the list with the specification's field names, plus what registration added.
+
+    A registration is joined to the list only on an exact NHS number (spaces removed); where a person
+    registered twice the latest registration counts. Registrations without a usable NHS number are left
+    unmatched here: the linkage lessons show how to find them. ``uprn`` is not on the list, so it is not here;
+    a recipient that needs it gets a missing-column error until addresses are matched to UPRNs.
+    """
+    for name, frame, columns in (("spl", spl, ["nhs_number", "given_name", "family_name", "la_code", "mobile",
+                                               "landline"]),
+                                 ("registrations", registrations, ["nhs_number", "registered_on", "needs_food",
+                                                                    "consent_share_supermarkets"])):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ExtractError(f"table {name} has no column {', '.join(map(repr, missing))}")
+    out = spl.rename(columns={"given_name": "first_name", "family_name": "last_name",
+                              "la_code": "local_authority_code"})
+    out["phone"] = spl["mobile"].fillna(spl["landline"])
+    regs = registrations.assign(nhs_number=identifiers.clean_nhs_number(registrations["nhs_number"]))
+    regs = regs.dropna(subset=["nhs_number"])
+    regs = regs.sort_values(["nhs_number", "registered_on"], kind="stable").drop_duplicates("nhs_number", keep="last")
+    regs = regs.set_index("nhs_number")
+    key = out["nhs_number"]
+    matched = key.isin(regs.index)
+    out["registered"] = pd.array(matched.to_numpy(), dtype="boolean")
+    out["needs_food_support"] = key.map(regs["needs_food"]).astype("boolean")
+    out["consented_to_supermarket_share"] = key.map(regs["consent_share_supermarkets"]).astype("boolean")
+    return out.drop(columns=["mobile", "landline"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Generalisers
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def age_band(date_of_birth: pd.Series, on, width: int = 10, top: int = 90) -> pd.Series:
+    """Age on a date as a band such as ``70-79``, with everyone from ``top`` up in one band (``90+``).
+
+    A band hides the exact date of birth, which with a postcode singles out most people. The top band is open
+    because the very old are few and easy to spot.
+    """
+    if width < 1 or top < width:
+        raise ExtractError(f"age bands need width >= 1 and top >= width, got width={width}, top={top}")
+    age = identifiers.age_in_years(date_of_birth, on)
+    low = (age // width) * width
+    label = low.astype("string") + "-" + (low + width - 1).astype("string")
+    label = label.where(age < top, f"{top}+")
+    return label.where(age.notna() & (age >= 0), pd.NA).astype("string")
+
+
+def postcode_district(postcodes: pd.Series) -> pd.Series:
+    """The outward code (``SW1A 1AA`` -> ``SW1A``): a district of several thousand addresses, not one street."""
+    return identifiers.standardise_postcode(postcodes).str.split(" ").str[0].astype("string")
+
+
+def postcode_sector(postcodes: pd.Series) -> pd.Series:
+    """The postcode sector (``SW1A 1AA`` -> ``SW1A 1``): between a street and a district."""
+    return identifiers.standardise_postcode(postcodes).str.slice(0, -2).astype("string")
