@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -95,6 +96,7 @@ def _random_days(rng, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return start + (rng.random(len(start)) * span).astype(np.int64)
 
 
+@functools.lru_cache(maxsize=1)
 def _valid_nhs_numbers() -> np.ndarray:
     """Every NHS number in the 999 test range with a valid check digit (about 909,000), in numeric order."""
     body = np.arange(1_000_000, dtype=np.int64) + 999_000_000
@@ -152,22 +154,28 @@ def _draw_people(config: Config, pools: Pools, las) -> SimpleNamespace:
 
     la = rng.choice(las.n, n, p=las.weights)
     shared = rng.random(n) < config.shared_home_rate
+    shared[0] = False  # someone must live somewhere first
     hosts = np.flatnonzero(~shared)
     host = hosts[rng.integers(0, len(hosts), n)]
     la[shared] = la[host[shared]]
     same_surname = shared & (rng.random(n) < config.shared_home_same_surname_rate)
     family[same_surname] = family[host[same_surname]]
 
-    home = np.empty(n, dtype=np.int64)
-    home[hosts] = np.arange(len(hosts))
-    home[shared] = home[host[shared]]
+    # Address numbers are a random permutation, so the register's order (by UPRN) says nothing about who lives where.
     moved = rng.random(n) < config.moved_recently_rate
+    n_moved, n_extra = int(moved.sum()), round(config.extra_addresses_rate * n)
+    slots = rng.permutation(len(hosts) + n_moved + n_extra)
+    home = np.empty(n, dtype=np.int64)
+    home[hosts] = slots[: len(hosts)]
+    home[shared] = home[host[shared]]
     previous = np.full(n, -1, dtype=np.int64)
-    previous[moved] = len(hosts) + np.arange(moved.sum())
-    stayed_in_la = rng.random(moved.sum()) < config.moved_within_la_rate
-    previous_la = np.where(stayed_in_la, la[moved], rng.choice(las.n, moved.sum(), p=las.weights))
-    n_extra = round(config.extra_addresses_rate * n)
-    address_la = np.concatenate([la[hosts], previous_la, rng.choice(las.n, n_extra, p=las.weights)])
+    previous[moved] = slots[len(hosts) : len(hosts) + n_moved]
+    extra_addresses = slots[len(hosts) + n_moved :]
+    stayed_in_la = rng.random(n_moved) < config.moved_within_la_rate
+    address_la = np.empty(len(slots), dtype=np.int64)
+    address_la[home[hosts]] = la[hosts]
+    address_la[previous[moved]] = np.where(stayed_in_la, la[moved], rng.choice(las.n, n_moved, p=las.weights))
+    address_la[extra_addresses] = rng.choice(las.n, n_extra, p=las.weights)
 
     has_mobile = rng.random(n) < config.mobile_rate
     has_landline = rng.random(n) < config.landline_rate
@@ -179,10 +187,13 @@ def _draw_people(config: Config, pools: Pools, las) -> SimpleNamespace:
     has_mobile |= ~has_landline & ~has_mobile
 
     valid = _valid_nhs_numbers()
-    nhs = valid[rng.permutation(len(valid))[np.arange(n) % len(valid)]]
+    if n <= len(valid):  # distinct numbers
+        nhs = valid[rng.choice(len(valid), n, replace=False)]
+    else:  # more people than test numbers: every number used, then reused in the same order
+        nhs = valid[rng.permutation(len(valid))[np.arange(n) % len(valid)]]
     return SimpleNamespace(
         n=n, on_spl=on_spl, female=female, given=given, family=family, dob=dob, la=la, home=home,
-        previous=previous, address_la=address_la, first_extra_address=len(hosts) + int(moved.sum()),
+        previous=previous, address_la=address_la, extra_addresses=extra_addresses,
         has_mobile=has_mobile, mobile=mobile, has_landline=has_landline, landline=landline,
         phone_range=np.where(las.london[la], 2, 1),
         has_email=rng.random(n) < config.email_rate,
@@ -220,7 +231,8 @@ def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray) -
         las.areas.take(pa.array(address_la)), _text(street_district[street]), " ",
         _text(street_sector[street]), units.take(pa.array(unit)),
     )
-    uprn = safety.UPRN_FIRST + _scrambled_ids(rng, m)
+    largest_gap = max(2, min(400, (safety.UPRN_LAST - safety.UPRN_FIRST) // max(m, 1)))
+    uprn = safety.UPRN_FIRST + np.cumsum(rng.integers(1, largest_gap, m))  # rising, with gaps like real UPRNs
     return SimpleNamespace(
         m=m, la=address_la, uprn_value=uprn, uprn=_text(uprn),
         line_1=_concat(_text(house), " ", _take(pools.streets, street_name[street])),
@@ -382,11 +394,8 @@ def _draw_customers(config: Config, people, registrations, pools: Pools) -> Simp
         outside_female, rng.choice(nf, outside, p=w[:nf] / w[:nf].sum()),
         nf + rng.choice(len(w) - nf, outside, p=w[nf:] / w[nf:].sum()),
     )
-    n_extra = len(people.address_la) - people.first_extra_address
-    outside_address = (
-        people.first_extra_address + rng.integers(0, n_extra, outside) if n_extra
-        else rng.integers(0, len(people.address_la), outside)
-    )
+    extras = people.extra_addresses if len(people.extra_addresses) else np.arange(len(people.address_la))
+    outside_address = extras[rng.integers(0, len(extras), outside)]
     return SimpleNamespace(
         n=c, linked=k, person=np.concatenate([linked, np.full(outside, -1)]),
         given=np.concatenate([given, outside_given]),
@@ -407,14 +416,20 @@ def _draw_customers(config: Config, people, registrations, pools: Pools) -> Simp
     )
 
 
-def build_world(config: Config) -> SimpleNamespace:
+NEEDS_REGISTRATIONS = {"registrations", "supermarket_customers", "truth"}
+NEEDS_CUSTOMERS = {"supermarket_customers", "truth"}
+
+
+def build_world(config: Config, names=TABLES) -> SimpleNamespace:
+    """Draw every stage the named tables need. Each stage has its own random stream, so skipping the later
+    stages never changes the earlier ones."""
     pools = build_pools(config.seed)
     las = _local_authorities()
     people = _draw_people(config, pools, las)
     addresses = _draw_addresses(config, pools, las, people.address_la)
     spl = _draw_spl(config, people, las)
-    registrations = _draw_registrations(config, people, pools)
-    customers = _draw_customers(config, people, registrations, pools)
+    registrations = _draw_registrations(config, people, pools) if NEEDS_REGISTRATIONS & set(names) else None
+    customers = _draw_customers(config, people, registrations, pools) if NEEDS_CUSTOMERS & set(names) else None
     return SimpleNamespace(config=config, pools=pools, las=las, people=people, addresses=addresses, spl=spl,
                            registrations=registrations, customers=customers)
 
@@ -542,15 +557,10 @@ def registrations_table(world) -> pa.Table:
 
 
 def addresses_table(world) -> pa.Table:
-    a = world.addresses
-    order = pa.array(np.argsort(a.uprn_value))
+    a = world.addresses  # already in UPRN order
     return _table("addresses", {
-        "uprn": a.uprn.take(order),
-        "address_line_1": a.line_1.take(order),
-        "address_line_2": a.line_2.take(order),
-        "town": a.town.take(order),
-        "postcode": a.postcode.take(order),
-        "la_code": world.las.codes.take(pa.array(a.la[np.argsort(a.uprn_value)])),
+        "uprn": a.uprn, "address_line_1": a.line_1, "address_line_2": a.line_2, "town": a.town,
+        "postcode": a.postcode, "la_code": world.las.codes.take(pa.array(a.la)),
     })
 
 
@@ -639,7 +649,7 @@ assert tuple(BUILDERS) == TABLES, "every schema table needs a builder, in schema
 
 def iter_tables(config: Config, names=TABLES, world=None) -> Iterator[tuple[str, pa.Table]]:
     """Build, check and yield each requested table in turn. A table that fails a safety check is never yielded."""
-    world = world or build_world(config)
+    world = world or build_world(config, names)
     for name in names:
         data = BUILDERS[name](world)
         mistyped = world.registrations.nhs_mistyped if name == "registrations" else None

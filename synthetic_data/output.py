@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import faker
@@ -107,14 +108,22 @@ def write_tables(config: Config, out, fmt: str = "csv", names=TABLES, progress: 
         with tqdm(total=len(names) + 1, desc="synthetic data", unit="step", file=sys.stderr,
                   disable=not progress) as bar:
             bar.set_postfix_str("drawing people")
-            world = build_world(config)
+            world = build_world(config, names)
             bar.update()
-            for name, table in iter_tables(config, names, world):
-                bar.set_postfix_str(name)
-                write_table(table, tmp / f"{name}.{fmt}", fmt)
-                rows[name] = table.num_rows
-                del table
-                bar.update()
+            # Write each table in a second thread while the next is built: both mostly run outside the GIL.
+            with ThreadPoolExecutor(max_workers=1) as writer:
+                pending = None
+                for name, table in iter_tables(config, names, world):
+                    if pending:
+                        pending.result()
+                        bar.update()
+                    bar.set_postfix_str(name)
+                    pending = writer.submit(write_table, table, tmp / f"{name}.{fmt}", fmt)
+                    rows[name] = table.num_rows
+                    del table
+                if pending:
+                    pending.result()
+                    bar.update()
         (tmp / MANIFEST).write_text(_manifest(config, fmt, rows), encoding="utf-8")
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; the result is ordinary data
         _move_into_place(tmp, out)

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from .schema import SCHEMA
 
 NHS_PATTERN = r"^999[0-9]{7}$"
-PHONE_PATTERN = r"^(07700900[0-9]{3}|01632960[0-9]{3}|02079460[0-9]{3})$"
+PHONE_PATTERN = r"^(0|\+44)(7700900|1632960|2079460)[0-9]{3}$"
 EMAIL_PATTERN = r"^[a-z0-9][a-z0-9._-]*@example\.(com|org|net)$"
 UPRN_FIRST = 999_000_000_000
 UPRN_LAST = 999_999_999_999
@@ -62,9 +62,9 @@ def normalise_nhs_number(values) -> pa.Array:
 
 
 def normalise_phone(values) -> pa.Array:
-    """Digits only, with +44 written as a leading 0, so every format can be checked against the ranges."""
-    digits = pc.replace_substring_regex(values, r"[ ()\-]", "")
-    return pc.replace_substring_regex(digits, r"^\+44", "0")
+    """Without spaces, so every format the tables use can be checked against the ranges. Anything else odd
+    (brackets, letters) fails the check rather than being cleaned away."""
+    return pc.replace_substring(values, " ", "")
 
 
 def _fail(table: str, column: str, values, bad: np.ndarray, why: str):
