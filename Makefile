@@ -29,7 +29,7 @@ notebooks: $(STAMP)
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg notebooks -q
 
 build: $(STAMP)
-	rm -rf _build/html
+	rm -rf _build
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 site: $(STAMP) browser
