@@ -242,15 +242,26 @@ def service_records(spl: pd.DataFrame, registrations: pd.DataFrame) -> pd.DataFr
     out = spl.rename(columns={"given_name": "first_name", "family_name": "last_name",
                               "la_code": "local_authority_code"})
     out["phone"] = spl["mobile"].fillna(spl["landline"])
-    regs = registrations.assign(nhs_number=identifiers.clean_nhs_number(registrations["nhs_number"]))
-    regs = regs.dropna(subset=["nhs_number"])
-    regs = regs.sort_values(["nhs_number", "registered_on"], kind="stable").drop_duplicates("nhs_number", keep="last")
-    regs = regs.set_index("nhs_number")
-    key = out["nhs_number"]
-    matched = key.isin(regs.index)
-    out["registered"] = pd.array(matched.to_numpy(), dtype="boolean")
-    out["needs_food_support"] = key.map(regs["needs_food"]).astype("boolean")
-    out["consented_to_supermarket_share"] = key.map(regs["consent_share_supermarkets"]).astype("boolean")
+    # NHS numbers as whole numbers: joining on integers is many times faster than on text at national scale.
+    def key(values: pd.Series) -> pd.Series:  # spaces and hyphens removed, as people type them
+        text = values.astype("string").str.replace(" ", "", regex=False).str.replace("-", "", regex=False)
+        return pd.to_numeric(text, errors="coerce")
+
+    reg_key = key(registrations["nhs_number"])
+    regs = registrations.assign(_key=reg_key).dropna(subset=["_key"])
+    regs = regs.sort_values(["_key", "registered_on"], kind="stable").drop_duplicates("_key", keep="last")
+    spl_key = key(spl["nhs_number"])
+    position = pd.Index(regs["_key"].to_numpy(dtype="float64")).get_indexer(spl_key.to_numpy(dtype="float64"))
+    matched = position >= 0
+
+    def answer(column: str) -> pd.arrays.BooleanArray:
+        values = pd.array(regs[column].to_numpy()[position.clip(0)], dtype="boolean")
+        values[~matched] = pd.NA
+        return values
+
+    out["registered"] = pd.array(matched, dtype="boolean")
+    out["needs_food_support"] = answer("needs_food")
+    out["consented_to_supermarket_share"] = answer("consent_share_supermarkets")
     return out.drop(columns=["mobile", "landline"])
 
 
