@@ -33,7 +33,7 @@ write a table that fails. The tests run the same checks.
 | NHS number | 999 000 0000 to 999 999 9999, with a valid check digit | This range is reserved for testing and is never issued to patients {cite:p}`nhsdnhsnumber`. Registrations hold some deliberately mistyped numbers; they still start 999 and `truth` marks them. |
 | Phone number | 07700 900000 to 900999, 01632 960000 to 960999, 020 7946 0000 to 0999 | Ofcom keeps these numbers for drama and never allocates them {cite:p}`ofcom2024drama`. Mistyped numbers stay in the same ranges. |
 | Email address | example.com, example.org, example.net | These domains are reserved for documentation {cite:p}`rfc2606`. Typos change only the part before the @. |
-| UPRN | 999 000 000 000 to 999 999 999 999 (12 digits) | UPRNs have up to 12 digits {cite:p}`geoplace2020uprn`. No range is reserved for testing, so we use the top of the number space: real UPRNs are allocated in blocks from far lower numbers (10 Downing Street's is 100023336956). Every address is also invented. |
+| UPRN | 999 000 000 000 to 999 999 999 999 (12 digits) | UPRNs have up to 12 digits {cite:p}`geoplace2020uprn`. We know of no range reserved for testing, so we use the top of the 12-digit number space, and every address is also invented. If you load this data beside real address data, check for clashes first. |
 
 Names are drawn from the name lists of the Faker library (en_GB), pinned to one version. Streets and localities
 are built from Faker surnames with common British endings. Postcodes sit in a real postcode area for their
