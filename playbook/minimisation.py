@@ -183,7 +183,7 @@ def make_extract(spec: purpose.PurposeSpec, recipient_id: str, records: pd.DataF
     if recipient.partition_by:
         column = records[recipient.partition_by]
         tests.append((recipient.partition_by, (column == partition).astype("boolean").mask(column.isna()),
-                      "so the row cannot be sent to any organisation. Ask the source to correct it."))
+                      "the row cannot be sent to any organisation. Ask the source to correct it."))
     n = len(records)
     outside = np.zeros(n, dtype=bool)
     unknown = np.zeros(n, dtype=bool)
