@@ -118,9 +118,10 @@ def standardise_address(values: pd.Series) -> pd.Series:
     """
     text = _ascii_upper(values).str.replace(r"[^A-Z0-9 ]", " ", regex=True)
     text = text.str.replace(r"\s+", " ", regex=True).str.strip()
-    pattern = r"\b(" + "|".join(ADDRESS_ABBREVIATIONS) + r")\b"
-    text = text.str.replace(pattern, lambda m: ADDRESS_ABBREVIATIONS[m.group(1)], regex=True)
-    return text.replace("", pd.NA)
+    text = " " + text + " "  # words now sit between spaces, so plain (fast) replacement finds whole words
+    for short, full in ADDRESS_ABBREVIATIONS.items():
+        text = text.str.replace(f" {short} ", f" {full} ", regex=False)
+    return text.str.strip().replace("", pd.NA)
 
 
 def standardise_identifier(values: pd.Series) -> pd.Series:
