@@ -17,6 +17,7 @@ def with_check_digit(first_nine: str) -> str | None:
 nine_digits = st.text(alphabet="0123456789", min_size=9, max_size=9)
 
 
+@settings(deadline=None)  # pandas on a shared machine: time varies, results do not
 @given(nine_digits)
 def test_every_generated_nhs_number_is_valid_and_every_single_digit_change_is_not(first_nine):
     number = with_check_digit(first_nine)
@@ -85,7 +86,7 @@ def test_age_counts_birthdays():
     assert ids.age_in_years(dob, "2020-03-23").tolist() == [70, 69, pd.NA]
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=20))
 def test_standardisers_never_drop_or_reorder_rows(values):
     raw = pd.Series(values, dtype="object", index=range(100, 100 + len(values)))

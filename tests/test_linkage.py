@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playbook import linkage as lk
@@ -106,6 +106,7 @@ def test_precision_and_recall_at_a_threshold():
         lk.precision_recall_at(scores, is_match, 5, true_matches=1)
 
 
+@settings(deadline=None)  # pandas on a shared machine: time varies, results do not
 @given(st.lists(st.tuples(st.floats(-20, 20), st.booleans()), min_size=1, max_size=40),
        st.floats(-20, 20), st.floats(-20, 20))
 def test_raising_the_threshold_never_lowers_precision_of_ranked_pairs_recall_only_falls(pairs, t1, t2):
