@@ -1,6 +1,6 @@
 """Write the book's generated pages from their single sources of truth.
 
-- chapters/_generated/schedule.md: the teach-in schedule, from each notebook's "lesson" metadata;
+- chapters/_generated/schedule.md: the teach-in schedule, from the "lesson" metadata of each notebook in _toc.yml;
 - chapters/data-dictionary.md: the data dictionary, from the generator's own schema.
 
 With --check, write nothing and fail if a committed page is out of date, so CI catches a stale page.
@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = ROOT / "chapters" / "_generated" / "schedule.md"
@@ -29,10 +31,17 @@ def lesson_metadata(notebook: Path) -> dict:
     return lesson
 
 
+def course_notebooks() -> list[Path]:
+    """The notebooks in the book, in the order of _toc.yml, so the schedule follows the course."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [chapter["file"] for part in toc["parts"] for chapter in part.get("chapters", [])]
+    return [ROOT / f"{name}.ipynb" for name in files if name.startswith("notebooks/")]
+
+
 def schedule_markdown() -> str:
     rows = []
     total_teaching = total_exercises = 0
-    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+    for notebook in course_notebooks():
         lesson = lesson_metadata(notebook)
         questions = "<br>".join(lesson["questions"])
         link = f"[{lesson['title']}](../notebooks/{notebook.name})"
