@@ -300,13 +300,12 @@ def _risks(spec: PurposeSpec) -> list[tuple[str, str]]:
 
 
 def _dpia_risks(spec: PurposeSpec) -> list[str]:
-    blank = _todo("score")
-    rows = [(i, risk, where, blank, blank, blank) for i, (risk, where) in enumerate(_risks(spec), 1)]
+    blank = _todo("likelihood of harm; severity of harm; overall risk.")
+    rows = [(i, risk, where, blank) for i, (risk, where) in enumerate(_risks(spec), 1)]
     return ["#### 5. Risks to individuals", "",
             "The specification points to the risks below but cannot score them: a person who knows the systems "
             "and the people involved must judge how likely and how severe each one is.", "",
-            _table(["number", "risk to individuals", "where it comes from", "likelihood", "severity",
-                    "overall risk"], rows), "",
+            _table(["number", "risk to individuals", "where it comes from", "score"], rows), "",
             _todo("risks the specification cannot show, such as errors or gaps in the source data that leave "
                   "people without help, and the harm of not sharing.")]
 
@@ -321,7 +320,7 @@ def _dpia_measures(spec: PurposeSpec) -> list[str]:
                          "`uses.prohibited`"))
     measures.append((f"Review by {day(spec.review_date)}; copies deleted by {day(spec.delete_by)}.",
                      "`review_date`, `retention.delete_by`"))
-    rows = [(m, where, _todo("residual risk"), _todo("name")) for m, where in measures]
+    rows = [(m, where, _todo("residual risk"), _todo("who approved it")) for m, where in measures]
     return ["#### 6. Measures to reduce the risks", "",
             _table(["measure", "where it comes from", "residual risk", "approved by"], rows), "",
             _todo("security measures: how data is sent, stored and accessed, and by whom."), "",
