@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -74,18 +75,22 @@ def segment(records: pd.DataFrame, la_codes: Iterable[str], *, la_column: str = 
     if key:
         problems.append((records[key].duplicated(keep=False), REASONS["duplicate_key"]))
 
-    reason = pd.Series("", index=records.index, dtype="string")
-    for flag, text in problems:
-        flag = flag.fillna(True).astype(bool)
-        reason = reason.mask(flag, reason + "; " + text)
-    reason = reason.str.removeprefix("; ")
-    bad = (reason != "").to_numpy()
+    flags = [(flag.fillna(True).to_numpy(dtype=bool), text) for flag, text in problems]
+    bad = np.logical_or.reduce([flag for flag, _ in flags])
+    reason = pd.Series("", index=records.index[bad], dtype="string")  # built for the few bad rows only
+    for flag, text in flags:
+        reason = reason.mask(flag[bad], reason + "; " + text)
 
     exceptions = records[bad].copy()
-    exceptions["reason"] = reason[bad]
-    good = records[~bad]
-    good_codes = code[~bad]
-    extracts = {str(c): frame for c, frame in good.groupby(good_codes.to_numpy(), sort=True)}
+    exceptions["reason"] = reason.str.removeprefix("; ").to_numpy()
+    # One reordering of the good rows by authority, then a slice per authority: at national scale this is
+    # several times faster than filtering and grouping, which each copy every column.
+    labels, names = pd.factorize(code.mask(bad), sort=True)
+    positions = np.flatnonzero(labels >= 0)
+    positions = positions[np.argsort(labels[positions], kind="stable")]
+    ordered = records.take(positions)
+    bounds = np.searchsorted(labels[positions], np.arange(len(names) + 1))
+    extracts = {str(name): ordered.iloc[bounds[i]:bounds[i + 1]] for i, name in enumerate(names)}
     return Segmented(extracts, exceptions, la_column)
 
 
