@@ -196,7 +196,7 @@ def _dpia_need(spec: PurposeSpec, assessments) -> list[str]:
     out = ["#### 1. The need for the processing and for a DPIA", "",
            f"**Purpose.** {spec.purpose}", "", f"**Public benefit.** {spec.public_benefit}", ""]
     if spec.special_category:
-        out += ["The specification records that the data is special category data. " + spec.data_note, ""]
+        out += [f"The specification records that the data is special category data. {spec.data_note}".rstrip(), ""]
     if spec.confidential_patient_information:
         out += ["The specification records that the data includes confidential patient information.", ""]
     screen = _unique(p for a in assessments for p in a.needs if p.topic == "dpia")
