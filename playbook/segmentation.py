@@ -176,15 +176,3 @@ def write_extracts(result: Segmented, folder: str | Path, *, fmt: str = "parquet
     write_folder_atomically(folder, write, overwrite=overwrite)
     return pd.DataFrame(rows)
 
-
-def segment_to_files(table: pa.Table, la_codes: Iterable[str], folder: str | Path, *, la_column: str = "la_code",
-                     postcode_column: str | None = "postcode", key: str | None = None, fmt: str = "parquet",
-                     overwrite: bool = False) -> pd.DataFrame:
-    """National-scale path: segment an Arrow table (for example read from Parquet) and write the files.
-
-    Same rules and same output as :func:`segment` followed by :func:`write_extracts`; Arrow keeps the columns
-    compact between the two steps.
-    """
-    records = table.to_pandas(types_mapper=pd.ArrowDtype) if isinstance(table, pa.Table) else table
-    result = segment(records, la_codes, la_column=la_column, postcode_column=postcode_column, key=key)
-    return write_extracts(result, folder, fmt=fmt, overwrite=overwrite)
