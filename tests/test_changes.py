@@ -30,14 +30,14 @@ def sorted_by_key(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("nhs_number").reset_index(drop=True)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(VERSION, VERSION)
 def test_applying_the_diff_to_the_old_list_gives_the_new_list(old, new):
     old, new = to_frame(old), to_frame(new)
     pd.testing.assert_frame_equal(apply(old, diff(old, new)), sorted_by_key(new))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(VERSION, VERSION)
 def test_changes_are_a_partition_and_name_what_changed(old, new):
     changes = diff(to_frame(old), to_frame(new))

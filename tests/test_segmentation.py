@@ -22,7 +22,7 @@ def frame(rows) -> pd.DataFrame:
         {"la_code": "object", "postcode": "object", "nhs_number": "int64"})
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(ROWS, st.booleans())
 def test_every_record_in_exactly_one_output_and_no_foreign_residents(rows, use_key):
     records = frame(rows)
@@ -35,7 +35,7 @@ def test_every_record_in_exactly_one_output_and_no_foreign_residents(rows, use_k
         assert (extract["la_code"].str.strip() == code).all()
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(ROWS)
 def test_every_exception_has_a_reason_from_the_list(rows):
     result = segment(frame(rows), KNOWN, key="nhs_number")
