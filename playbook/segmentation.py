@@ -131,8 +131,9 @@ def _sha256(path: Path) -> str:
 def write_folder_atomically(folder: str | Path, write, *, overwrite: bool = False) -> Path:
     """Call ``write(tmp)`` to fill a temporary folder beside ``folder``, then move it into place in one step.
 
-    A reader (or a scheduled upload) sees either the old folder or the complete new one, never a partial set of
-    files. If writing fails, the temporary folder is removed and any existing folder is untouched.
+    A reader (or a scheduled upload) sees the old folder or the complete new one (or, for the instant between two
+    renames when replacing, no folder), never a partial set of files. If writing fails, the temporary folder is
+    removed and any existing folder is untouched.
     """
     folder = Path(folder)
     if folder.exists() and not overwrite:
