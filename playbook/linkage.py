@@ -85,8 +85,13 @@ def rule_counts(linked: pd.DataFrame, rules=DEFAULT_CASCADE) -> pd.DataFrame:
 
 def agreement(left: pd.DataFrame, right: pd.DataFrame, columns) -> pd.DataFrame:
     """For row-aligned pairs, whether each column agrees exactly (missing on either side counts as disagree)."""
-    return pd.DataFrame({c: (left[c].to_numpy() == right[c].to_numpy()) & left[c].notna().to_numpy()
-                         & right[c].notna().to_numpy() for c in columns}).astype(bool)
+    if len(left) != len(right):
+        raise ValueError(f"left has {len(left)} rows and right has {len(right)}: give one row per pair on each side")
+    result = {}
+    for c in columns:
+        a, b = left[c].reset_index(drop=True), right[c].reset_index(drop=True)
+        result[c] = (a == b).fillna(False).astype(bool) & a.notna() & b.notna()
+    return pd.DataFrame(result)
 
 
 def m_u_probabilities(agree: pd.DataFrame, is_match) -> pd.DataFrame:

@@ -347,6 +347,24 @@ def train_and_predict(left: pd.DataFrame, right: pd.DataFrame, roles, *, seed: i
     return linker, predictions
 
 
+def level_weights(linker) -> pd.DataFrame:
+    """The trained model as a table: m, u and match weight log2(m/u) for every level of every comparison.
+
+    Levels never seen during training keep Splink's default m (``m_trained`` is False): read their weights as a
+    prior, not as evidence from the data.
+    """
+    rows = []
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
+            rows.append({"comparison": comparison.output_column_name, "level": level.label_for_charts,
+                         "m": level.m_probability, "u": level.u_probability,
+                         "match_weight": level._log2_bayes_factor,
+                         "m_trained": isinstance(level._m_probability, float)})
+    return pd.DataFrame(rows)
+
+
 def best_match_per_left(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """For each left record, its highest-probability right record at or above the threshold.
 

@@ -78,6 +78,16 @@ def test_m_u_and_weights_by_hand():
     assert total.iloc[-1] == pytest.approx(weights["disagree_weight"].sum())
 
 
+def test_agreement_treats_missing_as_disagreement():
+    left = pd.DataFrame({"name": pd.array(["A", None, "C"], dtype="string"), "born": [1, 2, None]})
+    right = pd.DataFrame({"name": pd.array(["A", None, "X"], dtype="string"), "born": [1, 2, None]}, index=[7, 8, 9])
+    agree = lk.agreement(left, right, ["name", "born"])
+    assert agree["name"].tolist() == [True, False, False]
+    assert agree["born"].tolist() == [True, True, False]
+    with pytest.raises(ValueError, match="one row per pair"):
+        lk.agreement(left, right.iloc[:2], ["name"])
+
+
 def test_m_u_needs_both_kinds_of_pair():
     with pytest.raises(ValueError, match="both matching and non-matching"):
         lk.m_u_probabilities(pd.DataFrame({"a": [True]}), [True])

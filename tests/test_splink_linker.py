@@ -116,8 +116,16 @@ def test_training_is_repeatable_with_one_thread(tmp_path):
     make_files(tmp_path, n=400, seed=3)
     left = pd.read_csv(tmp_path / "council_tax.csv", dtype=str)
     right = pd.read_parquet(tmp_path / "gp_list.parquet")
-    runs = [sl.link_frames(left, right, MAP_LEFT, MAP_RIGHT, threads=1).pairs for _ in range(2)]
-    pd.testing.assert_frame_equal(runs[0], runs[1], check_exact=True)
+    runs = [sl.link_frames(left, right, MAP_LEFT, MAP_RIGHT, threads=1) for _ in range(2)]
+    pd.testing.assert_frame_equal(runs[0].pairs, runs[1].pairs, check_exact=True)
+    weights = sl.level_weights(runs[0].linker)
+    pd.testing.assert_frame_equal(weights, sl.level_weights(runs[1].linker), check_exact=True)
+    # Exact agreement is evidence for a match and outright difference evidence against, in every comparison.
+    by_level = weights.set_index(["comparison", "level"])["match_weight"]
+    for comparison in weights["comparison"].unique():
+        first = weights[weights["comparison"] == comparison].iloc[0]
+        assert first["match_weight"] > 0, first
+        assert by_level[(comparison, "different")] < 0, comparison
 
 
 def test_roles_only_on_one_side_are_ignored_and_said_so(tmp_path):
