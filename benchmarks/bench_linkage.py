@@ -97,7 +97,8 @@ def main(argv=None) -> int:
         seconds, peak, code = run_child([
             python, "-m", "playbook.splink_linker", "--left", str(folder / "registrations.parquet"),
             "--right", str(folder / "spl.parquet"), "--map-left", mapping("registration_id"),
-            "--map-right", mapping("spl_row_id"), "--out", str(out), "--seed", str(args.seed), "--quiet", "--timings"])
+            "--map-right", mapping("spl_row_id"), "--out", str(out), "--seed", str(args.seed), "--quiet",
+            "--timings"])
         if code:
             return code
         truth = true_links(folder)

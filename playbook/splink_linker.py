@@ -58,7 +58,7 @@ class LinkageInputError(ValueError):
 
 
 def read_table(path, columns=None) -> pd.DataFrame:
-    """A CSV or Parquet file as text columns, refusing missing, empty or unreadable files with a clear reason."""
+    """A CSV (every column read as text) or Parquet file, refusing missing, empty or unreadable files clearly."""
     path = Path(path)
     if not path.is_file():
         raise LinkageInputError(f"{path}: no such file. Check the path.")
@@ -111,7 +111,7 @@ def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame,
         out["unique_id"] = frame[roles["record_id"]].astype("string").str.strip()
         blank = out["unique_id"].isna() | (out["unique_id"] == "")
         if blank.any():
-            raise LinkageInputError(f"{where}: column {roles['record_id']!r} (record_id) is blank in row "
+            raise LinkageInputError(f"{where}: column {roles['record_id']!r} (record_id) is blank in data row "
                                     f"{int(blank.to_numpy().argmax()) + 1}. Every record needs an id.")
         if out["unique_id"].duplicated().any():
             first = out["unique_id"][out["unique_id"].duplicated()].iloc[0]
@@ -133,11 +133,10 @@ def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame,
         unusable[role] = ids.unusable(raw, out[role])
     present = out[[r for r in INFORMATIVE_ROLES if r in out]].notna()
     too_little = present.sum(axis=1) < 2
-    reasons = present.apply(lambda row: "fewer than two usable values; missing or unusable: "
-                            + ", ".join(c for c, ok in row.items() if not ok), axis=1) if too_little.any() \
-        else pd.Series(dtype="string")
+    reasons = [", ".join(c for c, ok in row.items() if not ok) for _, row in present[too_little].iterrows()]
     unlinkable = pd.DataFrame({"record_id": out.loc[too_little, "unique_id"],
-                               "reason": reasons.reindex(out.index[too_little])})
+                               "reason": [f"fewer than two usable values; missing or unusable: {r}" for r in reasons]},
+                              index=out.index[too_little])
     if too_little.all():
         raise LinkageInputError(f"{where}: no row has two usable values to link on. Check the mapping and "
                                 "the formats of the mapped columns.")
@@ -404,9 +403,8 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
     right_ready, right_out = prepare(right, keep, right_name)
     clock.append(("standardise", time.perf_counter()))
     con = options.pop("connection", None) or duckdb.connect()
-    compared = [r for r in shared]
-    linker, predictions = train_and_predict(left_ready[["unique_id", *compared]], right_ready[["unique_id", *compared]],
-                                            compared, connection=con, **options)
+    linker, predictions = train_and_predict(left_ready[["unique_id", *shared]], right_ready[["unique_id", *shared]],
+                                            shared, connection=con, **options)
     clock.append(("train and score", time.perf_counter()))
     pairs = _pairs_frame(con, predictions)
     matches = best_match_per_left(pairs, threshold)
@@ -417,7 +415,7 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
         "left_records": len(left), "right_records": len(right),
         "left_unlinkable": len(left_out), "right_unlinkable": len(right_out),
         "left_matched": len(matches), "left_unmatched": len(left_ready) - len(matches),
-        "scored_pairs": len(pairs), "threshold": threshold, "roles_compared": compared,
+        "scored_pairs": len(pairs), "threshold": threshold, "roles_compared": shared,
         "roles_ignored_as_on_one_side_only": only,
         "choice": "best match per left record (several left records may share a right record)",
         "unusable_values": {f"{side}.{col.removeprefix('unusable_')}": int(frame[col].sum())
