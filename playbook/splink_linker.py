@@ -490,7 +490,11 @@ def parse_mapping(text: str, option: str) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m playbook.splink_linker", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m playbook.splink_linker", description=__doc__.split("\n")[0],
+        epilog=f"Roles: {', '.join(ROLES)}. Each left record gets its best match at or above the threshold; several "
+               "left records may share one right record. Outputs: scored_pairs.parquet, matches.parquet and .csv, "
+               "unlinkable.csv, model.json, summary.json.")
     parser.add_argument("--left", required=True, help="CSV or Parquet file whose records you want to link")
     parser.add_argument("--right", required=True, help="CSV or Parquet file to find them in")
     parser.add_argument("--map-left", required=True, help="role=column pairs for the left file, comma separated")
