@@ -90,27 +90,22 @@ def _words(name: str) -> str:
 def _resolve(spec: PurposeSpec | Mapping[str, Any] | os.PathLike) -> tuple[PurposeSpec, str]:
     """The checked specification and a label naming it and its version.
 
-    A mapping or a YAML file keeps ``version`` and ``status``, which :class:`PurposeSpec` does not hold, so pass
-    one of those when the draft should name the version. Either way the validator runs first, so a specification
-    with gaps is refused before any paperwork is drafted.
+    The validator runs first, so a specification with gaps is refused before any paperwork is drafted.
     """
     if isinstance(spec, PurposeSpec):
-        checked, raw = spec, {"version": getattr(spec, "version", None), "status": getattr(spec, "status", None)}
+        checked = spec
     elif isinstance(spec, os.PathLike):
         path = Path(spec)
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        checked = parse_spec(raw, source=path.name)
+        checked = parse_spec(yaml.safe_load(path.read_text(encoding="utf-8")), source=path.name)
     elif isinstance(spec, Mapping):
-        raw = spec
-        checked = parse_spec(raw, source=str(raw.get("id") or "<mapping>"))
+        checked = parse_spec(spec, source=str(spec.get("id") or "<mapping>"))
     else:
         raise TypeError(f"spec must be a PurposeSpec, a mapping loaded from YAML or a path to a YAML file, "
                         f"got {type(spec).__name__}")
-    version = raw.get("version")
     label = f"purpose specification `{checked.id}`, " + (
-        f"version {version}" if version is not None else "version not recorded")
-    if raw.get("status"):
-        label += f" ({raw['status']})"
+        f"version {checked.version}" if checked.version is not None else "version not recorded")
+    if checked.status:
+        label += f" ({checked.status})"
     return checked, label
 
 

@@ -211,6 +211,8 @@ class PurposeSpec:
     permitted_uses: dict[str, str]  # use -> description
     prohibited_uses: dict[str, str]  # use -> why it is refused
     recipients: dict[str, Recipient]
+    version: str | None = None  # as written in the file, so drafts can name the version they came from
+    status: str | None = None  # for example "teaching example" or "approved"
 
     def recipient(self, recipient_id: str) -> Recipient:
         """The recipient with this id, or a KeyError that lists the ids the specification knows."""
@@ -537,6 +539,8 @@ class _Builder:
             permitted_uses=self._str_map(uses.get("permitted"), "uses.permitted", "use names to descriptions"),
             prohibited_uses=self._str_map(uses.get("prohibited"), "uses.prohibited", "use names to reasons"),
             recipients=recipients,
+            version=None if raw.get("version") is None else str(raw["version"]),
+            status=None if raw.get("status") is None else str(raw["status"]),
         )
 
 

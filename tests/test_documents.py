@@ -158,7 +158,9 @@ def test_every_draft_opens_with_its_source_version_and_a_warning(make):
     assert "generated from the purpose specification `shielding-2020`, version 1 (teaching example)" in opening
     assert "not legal advice" in opening
     assert "data protection officer and legal advisers must review it" in opening
-    assert "version not recorded" in make(purpose.load_builtin("shielding")).splitlines()[2]
+    assert "version 1 (teaching example)" in make(purpose.load_builtin("shielding")).splitlines()[2]
+    unversioned = {key: value for key, value in RAW.items() if key not in ("version", "status")}
+    assert "version not recorded" in make(unversioned).splitlines()[2]
 
 
 def test_drafts_are_deterministic_and_dated_only_when_asked():
