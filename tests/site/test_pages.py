@@ -1,5 +1,6 @@
-"""Every page of the built site: no WCAG 2.0, 2.1 or 2.2 A/AA violations under axe-core, and no requests to
-any host but the local server (civil service networks block CDNs, and readers should not be tracked)."""
+"""Every page of the built site, in light and dark colour schemes: no WCAG 2.0, 2.1 or 2.2 A/AA violations under
+axe-core, and no requests to any host but the local server (civil service networks block CDNs, and readers should
+not be tracked)."""
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,10 +21,11 @@ def describe(violation):
     return f"{violation['id']} ({violation['impact']}): {violation['help']} at {nodes} [{violation['helpUrl']}]"
 
 
-@pytest.fixture
-def visit(browser, server):
-    """Open a page, blocking and recording every request that leaves the local server."""
-    context = browser.new_context()
+@pytest.fixture(params=["light", "dark"])
+def visit(request, browser, server):
+    """Open a page in the reader's light or dark colour scheme (the theme follows it), blocking and recording every
+    request that leaves the local server."""
+    context = browser.new_context(color_scheme=request.param)
     foreign = []
 
     def guard(route):
