@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test unit notebooks build site lab data docs check-docs browser run clean
+.PHONY: book test unit notebooks build site lab data docs check-docs browser run learner-pack clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ check-docs: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False $(NB)
+
+learner-pack: $(STAMP)
+	$(BIN)/python scripts/learner_pack.py _build/learner-pack
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
