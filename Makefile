@@ -51,6 +51,7 @@ run: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False $(NB)
 
 learner-pack: $(STAMP)
+	rm -rf _build/learner-pack
 	$(BIN)/python scripts/learner_pack.py _build/learner-pack
 
 lab: $(STAMP)
