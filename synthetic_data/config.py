@@ -113,6 +113,14 @@ class Config:
     moved_within_la_rate: float = _f(
         0.8, "Assumption: share of people who moved whose old home is in the same local authority."
     )
+    moved_within_district_rate: float = _f(
+        0.6,
+        "Assumption: of the people whose old home is in the same local authority, the share whose old home is "
+        "also in the same postcode district (the first half of the postcode, such as LS6). With "
+        "`moved_within_la_rate` about half of all moves stay in the district (more in small data, where an "
+        "authority has few districts), so most moves are local. This matters for linkage: a linker should not "
+        "learn that a nearby old postcode is strong evidence against a match.",
+    )
     shared_home_rate: float = _f(
         0.1,
         "Assumption: share of people who live at the same address as another person in the data, such as a "
@@ -126,6 +134,31 @@ class Config:
         0.7, "Assumption: share of people with a landline. Everyone has at least one of the two."
     )
     email_rate: float = _f(0.4, "Assumption: share of people with an email address.")
+
+    # Who bears the errors: the same errors fall more often on some groups.
+    error_multipliers_by_age: tuple = _f(
+        ((0, 19, 1.0), (20, 39, 2.0), (40, 59, 1.2), (60, 69, 1.0), (70, 99, 0.7)),
+        "Assumption: (youngest, oldest, multiplier) of the chance of each linkage-relevant error in "
+        "registrations (NHS number missing or mistyped, short name, name typos, names swapped, day and month "
+        "swapped, old address) and of a short name in supermarket records, by age on 20 March 2020. The "
+        "direction follows the ONS linkage of Census 2021 to the Personal Demographics Service, where people "
+        "aged 20 to 29 were the least likely to be linked, and the GUILD guidance, which finds that linkage "
+        "error falls unevenly (ONS Census 2021 to PDS linkage report; Gilbert and others, 2018). Neither gives "
+        "a size for registration errors, so the sizes are invented. Multipliers act on the odds of each error, "
+        "so no rate can pass 1 (for small rates this is almost the same as multiplying the rate), and each rate "
+        "is then rescaled so that its average over all the records it applies to stays at the base rate above.",
+    )
+    error_multiplier_men: float = _f(
+        1.3,
+        "Assumption: multiplier of the same errors for men (women 1). ONS found men less likely to be linked "
+        "in the Census 2021 to PDS linkage; the size is invented. Rescaled as above.",
+    )
+    error_multiplier_london: float = _f(
+        1.5,
+        "Assumption: multiplier of the same errors for people who live in London. ONS found residents of "
+        "London less likely to be linked in the Census 2021 to PDS linkage; the size is invented. Rescaled as "
+        "above.",
+    )
 
     # Registrations with the support service.
     registration_rate_spl: float = _f(
@@ -224,6 +257,12 @@ class Config:
         0.05, "Assumption: addresses where nobody in the population lives, as a share of people."
     )
     addresses_per_street: int = _f(25, "Assumption: average addresses per invented street.")
+    streets_per_district: int = _f(
+        4,
+        "Assumption: invented streets per postcode district, with at most 29 districts in an authority. Real "
+        "districts hold far more streets; in small data this keeps several streets in each district, so that a "
+        "local move can land on another street of the same district.",
+    )
     locality_rate: float = _f(0.3, "Assumption: share of streets whose address has a locality line.")
 
     # Dates.
@@ -240,8 +279,20 @@ class Config:
             raise ValueError(f"spl_people must be a whole number of at least 1, not {self.spl_people!r}")
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name.startswith("error_multiplier"):
+                continue
             if isinstance(value, float) and not 0 <= value <= 1:
                 raise ValueError(f"{f.name} must be between 0 and 1, not {value!r}")
+        multipliers = [m for *_, m in self.error_multipliers_by_age]
+        multipliers += [self.error_multiplier_men, self.error_multiplier_london]
+        if not all(isinstance(m, (int, float)) and m > 0 for m in multipliers):
+            raise ValueError(f"error multipliers must be numbers above 0, not {multipliers!r}")
+        bands = self.error_multipliers_by_age
+        oldest = max(hi for _, hi, _ in self.age_bands)
+        joined = all(bands[i + 1][0] == bands[i][1] + 1 for i in range(len(bands) - 1))
+        if not bands or bands[0][0] != 0 or not joined or bands[-1][1] < oldest:
+            raise ValueError(f"error_multipliers_by_age must cover every age from 0 to {oldest} in order, with no "
+                             f"gaps, not {bands!r}")
         if self.share_hospital_medicines_maternity + self.share_gp_records > 1:
             raise ValueError("share_hospital_medicines_maternity + share_gp_records must not exceed 1")
 

@@ -28,6 +28,7 @@ RELEASES = ("SPL1", "SPL2", "SPL3", "SPL4+5")
 RELEASE_DATES = np.array(["2020-03-20", "2020-04-12", "2020-04-18", "2020-05-01"], dtype="datetime64[D]")
 SOURCES = ("hospital_data", "gp_records", "clinical_review")
 AGE_REFERENCE_DATE = np.datetime64("2020-03-20")
+MAX_DISTRICTS = 29  # postcode districts per authority, numbered 1 to 29 within its postcode area
 UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters used in the last part of real postcodes
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 # Phone prefixes before the last three digits: ranges (mobile, 01632, London 020) by typed formats.
@@ -44,8 +45,9 @@ ID_SPACE = 1_000_000_000
 # ----------------------------------------------------------------------------- small vectorised helpers
 
 
-def _rng(config: Config, stage: str) -> np.random.Generator:
-    return np.random.default_rng([config.seed, STAGES[stage]])
+def _rng(config: Config, stage: str, part: int = 0) -> np.random.Generator:
+    """The random stream of one stage; ``part`` gives a stage a second stream that leaves the first untouched."""
+    return np.random.default_rng([config.seed, STAGES[stage]] + ([part] if part else []))
 
 
 def _day(value: dt.date) -> np.datetime64:
@@ -94,6 +96,39 @@ def _random_days(rng, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """A uniform day from start to end inclusive, per element."""
     span = (end - start).astype(np.int64) + 1
     return start + (rng.random(len(start)) * span).astype(np.int64)
+
+
+def _error_groups(config: Config, dob: np.ndarray, female: np.ndarray, london: np.ndarray):
+    """Each person's error group (age band, sex, London or not) as a small number, and the odds multiplier of
+    every group, so that error rates can differ by group without a Python loop per row."""
+    bands = config.error_multipliers_by_age
+    age_years = (AGE_REFERENCE_DATE - dob).astype(np.int64) // 365.25
+    band = np.searchsorted(np.array([hi for _, hi, _ in bands]), age_years, side="left")
+    band = np.minimum(band, len(bands) - 1)
+    group = (band * 4 + (~female) * 2 + london).astype(np.int64)
+    by_band = np.array([m for *_, m in bands], dtype=np.float64)
+    men = np.array([1.0, config.error_multiplier_men])
+    area = np.array([1.0, config.error_multiplier_london])
+    odds = (by_band[:, None, None] * men[None, :, None] * area[None, None, :]).ravel()
+    return group, odds
+
+
+def _rates_by_group(base: float, group: np.ndarray, odds: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Per-row chance of an error whose base rate is ``base``: each group's odds are multiplied by its
+    multiplier, then one common factor brings the average over the rows in ``where`` back to ``base``."""
+    if not 0 < base < 1:
+        return np.full(len(group), base)
+    counts = np.bincount(group[where], minlength=len(odds)).astype(np.float64)
+    if counts.sum() == 0:
+        return np.full(len(group), base)
+    log_odds = np.log(base / (1 - base)) + np.log(odds)
+    low, high = -30.0, 30.0  # bisection on the common shift: the average rate falls as the shift grows
+    for _ in range(60):
+        shift = (low + high) / 2
+        mean = counts @ (1 / (1 + np.exp(shift - log_odds))) / counts.sum()
+        low, high = (shift, high) if mean > base else (low, shift)
+    rates = 1 / (1 + np.exp((low + high) / 2 - log_odds))
+    return rates[group]
 
 
 @functools.lru_cache(maxsize=1)
@@ -176,6 +211,10 @@ def _draw_people(config: Config, pools: Pools, las) -> SimpleNamespace:
     address_la[home[hosts]] = la[hosts]
     address_la[previous[moved]] = np.where(stayed_in_la, la[moved], rng.choice(las.n, n_moved, p=las.weights))
     address_la[extra_addresses] = rng.choice(las.n, n_extra, p=las.weights)
+    # Most moves are local: an old home near the new one is drawn in the same postcode district (see addresses).
+    near = stayed_in_la & (_rng(config, "people", 1).random(n_moved) < config.moved_within_district_rate)
+    address_near = np.full(len(slots), -1, dtype=np.int64)
+    address_near[previous[moved][near]] = home[moved][near]
 
     has_mobile = rng.random(n) < config.mobile_rate
     has_landline = rng.random(n) < config.landline_rate
@@ -191,9 +230,11 @@ def _draw_people(config: Config, pools: Pools, las) -> SimpleNamespace:
         nhs = valid[rng.choice(len(valid), n, replace=False)]
     else:  # more people than test numbers: every number used, then reused in the same order
         nhs = valid[rng.permutation(len(valid))[np.arange(n) % len(valid)]]
+    error_group, error_odds = _error_groups(config, dob, female, las.london[la])
     return SimpleNamespace(
         n=n, on_spl=on_spl, female=female, given=given, family=family, dob=dob, la=la, home=home,
-        previous=previous, address_la=address_la, extra_addresses=extra_addresses,
+        previous=previous, address_la=address_la, address_near=address_near, extra_addresses=extra_addresses,
+        error_group=error_group, error_odds=error_odds,
         has_mobile=has_mobile, mobile=mobile, has_landline=has_landline, landline=landline,
         phone_range=np.where(las.london[la], 2, 1),
         has_email=rng.random(n) < config.email_rate,
@@ -205,8 +246,9 @@ def _draw_people(config: Config, pools: Pools, las) -> SimpleNamespace:
     )
 
 
-def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray) -> SimpleNamespace:
-    """Streets per authority, house numbers in order along each street, postcodes per block of houses."""
+def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, near: np.ndarray) -> SimpleNamespace:
+    """Streets per authority, house numbers in order along each street, postcodes per block of houses. An address
+    with ``near`` set to another address goes on a street in that address's postcode district."""
     rng = _rng(config, "addresses")
     m = len(address_la)
     per_la = np.bincount(address_la, minlength=las.n)
@@ -215,11 +257,30 @@ def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray) -
     total = int(n_streets.sum())
     street_name = rng.integers(0, len(pools.streets), total)
     street_locality = np.where(rng.random(total) < config.locality_rate, rng.integers(0, len(pools.localities), total), -1)
-    street_district = rng.integers(1, 30, total)
+    street_la = np.repeat(np.arange(las.n), n_streets)
+    n_districts = np.clip(np.ceil(n_streets / config.streets_per_district), 1, MAX_DISTRICTS).astype(np.int64)
+    first_district = rng.integers(0, MAX_DISTRICTS, las.n)
+    district_in_la = (rng.random(total) * n_districts[street_la]).astype(np.int64)
+    street_district = 1 + (first_district[street_la] + district_in_la) % MAX_DISTRICTS
     street_sector = rng.integers(0, 10, total)
     street_unit = rng.integers(0, len(UNIT_LETTERS) ** 2, total)
 
     street = first_street[address_la] + (rng.random(m) * n_streets[address_la]).astype(np.int64)
+    moved_near = np.flatnonzero(near >= 0)
+    if len(moved_near):
+        # Another street of the same authority and district (the same street only when the district has no
+        # other), found among the streets sorted by that key.
+        district_key = street_la * 100 + street_district
+        by_key = np.argsort(district_key, kind="stable")
+        position = np.empty(total, dtype=np.int64)
+        position[by_key] = np.arange(total)
+        home_street = street[near[moved_near]]
+        sorted_keys = district_key[by_key]
+        low = np.searchsorted(sorted_keys, district_key[home_street], side="left")
+        others = np.searchsorted(sorted_keys, district_key[home_street], side="right") - low - 1
+        pick = low + (_rng(config, "addresses", 1).random(len(moved_near)) * others).astype(np.int64)
+        pick = np.where(others == 0, low, pick + (pick >= position[home_street]))
+        street[moved_near] = by_key[pick]
     order = np.argsort(street, kind="stable")
     in_order = street[order]
     house = np.empty(m, dtype=np.int64)
@@ -312,21 +373,28 @@ def _draw_registrations(config: Config, people, pools: Pools) -> SimpleNamespace
     def chance(rate, where=True):
         return np.asarray(where) & (rng.random(r) < rate)
 
+    group = people.error_group[person]
+
+    def chance_by_group(rate, where=True):
+        """As chance, but more often for the groups that real linkage serves worst (see Config)."""
+        where = np.broadcast_to(np.asarray(where, dtype=bool), (r,))
+        return where & (rng.random(r) < _rates_by_group(rate, group, people.error_odds, where))
+
     given = people.given[person]
     has_nickname = ~np.asarray(pc.is_null(pools.given.nicknames))[given]
-    nickname = chance(config.reg_nickname_rate, has_nickname)
-    given_typo = chance(config.reg_given_name_typo_rate, ~nickname)
+    nickname = chance_by_group(config.reg_nickname_rate, has_nickname)
+    given_typo = chance_by_group(config.reg_given_name_typo_rate, ~nickname)
 
     dob = people.dob[person]
     month_start = dob.astype("datetime64[M]")
     day = (dob - month_start).astype(np.int64) + 1
     month = month_start.astype(np.int64) % 12 + 1
     year_start = dob.astype("datetime64[Y]").astype("datetime64[M]")
-    dob_swapped = chance(config.reg_dob_day_month_swapped_rate, (day <= 12) & (day != month))
+    dob_swapped = chance_by_group(config.reg_dob_day_month_swapped_rate, (day <= 12) & (day != month))
     swapped_dob = (year_start + (day - 1)).astype("datetime64[D]") + (month - 1)
 
-    nhs_missing = chance(config.reg_nhs_number_missing_rate)
-    nhs_mistyped = chance(config.reg_nhs_number_mistyped_rate, ~nhs_missing)
+    nhs_missing = chance_by_group(config.reg_nhs_number_missing_rate)
+    nhs_mistyped = chance_by_group(config.reg_nhs_number_mistyped_rate, ~nhs_missing)
     digits = _digits(people.nhs[person], 10)
     position = rng.integers(3, 10, r)  # never the leading 999
     rows = np.arange(r)
@@ -349,12 +417,13 @@ def _draw_registrations(config: Config, people, pools: Pools) -> SimpleNamespace
     new_digit = (old_digit + rng.integers(1, 10, r)) % 10
     phone_suffix = np.where(phone_mistyped, phone_suffix + (new_digit - old_digit) * place, phone_suffix)
 
-    old_address = chance(config.reg_old_address_rate, people.previous[person] >= 0)
+    old_address = chance_by_group(config.reg_old_address_rate, people.previous[person] >= 0)
     email_given = chance(config.reg_email_given_rate, people.has_email[person])
     return SimpleNamespace(
         n=r, person=person, date=date, second=second,
-        nickname=nickname, given_typo=given_typo, family_typo=chance(config.reg_family_name_typo_rate),
-        typo_variant=rng.integers(0, TYPOS_PER_NAME, r), names_swapped=chance(config.reg_names_swapped_rate),
+        nickname=nickname, given_typo=given_typo, family_typo=chance_by_group(config.reg_family_name_typo_rate),
+        typo_variant=rng.integers(0, TYPOS_PER_NAME, r),
+        names_swapped=chance_by_group(config.reg_names_swapped_rate),
         dob=np.where(dob_swapped, swapped_dob, dob), dob_swapped=dob_swapped,
         nhs_missing=nhs_missing, nhs_mistyped=nhs_mistyped, nhs_typed=typed @ 10 ** np.arange(9, -1, -1),
         nhs_spaced=chance(config.reg_nhs_number_spaced_rate),
@@ -400,7 +469,10 @@ def _draw_customers(config: Config, people, registrations, pools: Pools) -> Simp
         n=c, linked=k, person=np.concatenate([linked, np.full(outside, -1)]),
         given=np.concatenate([given, outside_given]),
         family=np.concatenate([people.family[linked], rng.choice(len(pools.family), outside, p=pools.family.weights)]),
-        nickname=np.concatenate([has_nickname & (rng.random(k) < config.customer_nickname_rate), np.zeros(outside, bool)]),
+        nickname=np.concatenate([
+            has_nickname & (rng.random(k) < _rates_by_group(config.customer_nickname_rate, people.error_group[linked],
+                                                            people.error_odds, has_nickname)),
+            np.zeros(outside, bool)]),
         address=np.concatenate([people.home[linked], outside_address]),
         phone_range=np.concatenate([np.where(people.has_mobile[linked], 0, people.phone_range[linked]),
                                     rng.integers(0, 2, outside)]),
@@ -426,7 +498,7 @@ def build_world(config: Config, names=TABLES) -> SimpleNamespace:
     pools = build_pools(config.seed)
     las = _local_authorities()
     people = _draw_people(config, pools, las)
-    addresses = _draw_addresses(config, pools, las, people.address_la)
+    addresses = _draw_addresses(config, pools, las, people.address_la, people.address_near)
     spl = _draw_spl(config, people, las)
     registrations = _draw_registrations(config, people, pools) if NEEDS_REGISTRATIONS & set(names) else None
     customers = _draw_customers(config, people, registrations, pools) if NEEDS_CUSTOMERS & set(names) else None
