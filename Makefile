@@ -48,7 +48,7 @@ check-docs: $(STAMP)
 	$(BIN)/python scripts/generate_pages.py --check
 
 run: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False $(NB)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False $(NB)
 
 learner-pack: $(STAMP)
 	rm -rf _build/learner-pack

@@ -47,6 +47,8 @@ def test_outputs_are_stored_clean_and_portable(path):
     code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert all(cell.get("execution_count") for cell in code_cells), f"{path.name}: has unexecuted code cells"
     for index, cell in enumerate(notebook["cells"]):
+        assert "execution" not in cell["metadata"], (
+            f"{path.name} cell {index}: stored execution timestamps; re-run it with `make run`")
         for out in outputs(cell):
             assert out["output_type"] != "error", f"{path.name} cell {index}: stored error output"
             text = json.dumps(out.get("data", out.get("text", "")))
