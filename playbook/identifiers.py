@@ -34,16 +34,22 @@ class StandardisingError(ValueError):
 # --- NHS number -------------------------------------------------------------------------------------------
 
 
-def nhs_number_check_digit(first_nine: str) -> int | None:
-    """The modulus 11 check digit for the first nine digits, or None when no check digit exists.
+def nhs_check_digits(first_nine: np.ndarray) -> np.ndarray:
+    """The modulus 11 check digit for each row of an (n, 9) array of digits; 10 where no check digit exists.
 
     Weights 10 down to 2; check digit = 11 - (sum mod 11); 11 becomes 0; 10 means the nine digits can never
-    form a valid NHS number.
+    form a valid NHS number. The one place this rule is written, for single numbers and whole columns alike.
     """
+    check = 11 - (np.asarray(first_nine, dtype=np.int64) @ NHS_NUMBER_WEIGHTS) % 11
+    return np.where(check == 11, 0, check)
+
+
+def nhs_number_check_digit(first_nine: str) -> int | None:
+    """The check digit for one number's first nine digits, or None when no check digit exists."""
     if not re.fullmatch(r"\d{9}", first_nine or ""):
         raise ValueError(f"need exactly nine digits, not {first_nine!r}")
-    check = 11 - int(np.dot(NHS_NUMBER_WEIGHTS, [int(d) for d in first_nine])) % 11
-    return {11: 0, 10: None}.get(check, check)
+    check = int(nhs_check_digits([[int(d) for d in first_nine]])[0])
+    return None if check == 10 else check
 
 
 def is_valid_nhs_number(value) -> bool:
@@ -67,8 +73,7 @@ def valid_nhs_number(values: pd.Series) -> pd.Series:
     result = np.zeros(len(values), dtype=bool)
     if shaped.any():
         digits = np.array([list(s) for s in cleaned[shaped]], dtype=np.int64)
-        check = 11 - (digits[:, :9] @ NHS_NUMBER_WEIGHTS) % 11
-        check = np.where(check == 11, 0, check)
+        check = nhs_check_digits(digits[:, :9])
         result[shaped] = (check != 10) & (check == digits[:, 9])
     return pd.Series(result, index=values.index, name=values.name)
 

@@ -21,8 +21,9 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from playbook.identifiers import nhs_check_digits
+
 MIN_SECRET_BYTES = 32  # RFC 2104 advises keys no shorter than the hash output: 32 bytes for SHA-256
-NHS_NUMBER_WEIGHTS = np.arange(10, 1, -1)
 
 
 class SecretKeyError(ValueError):
@@ -119,8 +120,7 @@ def valid_nhs_numbers(first: int = 999_000_000, stop: int = 1_000_000_000) -> np
         raise ValueError("first and stop must satisfy 0 <= first < stop <= 1,000,000,000 (nine-digit stems)")
     stems = np.arange(first, stop, dtype=np.int64)
     digits = (stems[:, None] // (10 ** np.arange(8, -1, -1, dtype=np.int64))) % 10
-    check = 11 - (digits @ NHS_NUMBER_WEIGHTS) % 11
-    check = np.where(check == 11, 0, check)
+    check = nhs_check_digits(digits)
     keep = check != 10
     return stems[keep] * 10 + check[keep]
 
