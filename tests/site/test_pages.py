@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 import axe_playwright_python
 import pytest
-
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from builtsite import ROOT, site_pages
 
@@ -40,7 +40,10 @@ def visit(request, browser, server):
 
     def open_page(path):
         page.goto(f"{server}/{path}", wait_until="load")
-        page.wait_for_load_state("networkidle")
+        try:  # let late requests happen, so the guard sees them; a busy machine may never look idle
+            page.wait_for_load_state("networkidle", timeout=10_000)
+        except PlaywrightTimeout:
+            pass
         return page, foreign
 
     yield open_page
