@@ -79,6 +79,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _row_reasons(rec) -> list[str]:
+    """Why each condition on rows is needed, for the conditions whose reason the specification records."""
+    reasons = [f"- `{rule.describe()}`: {rule.reason}" for rule in rec.row_scope if rule.reason]
+    return ["Why each condition on rows is needed:", "", *reasons, ""] if reasons else []
+
+
 def _names(items: Sequence[str]) -> str:
     return ", ".join(f"`{i}`" for i in items)
 
@@ -269,6 +275,7 @@ def _dpia_necessity(spec: PurposeSpec) -> list[str]:
                    if n not in spec.excluded_fields and not check_field(spec, rec.id, n).allowed]
         out += ["", f"##### {rec.name}", "",
                 f"Recipient `{rec.id}`. Uses: {_names(rec.uses)}. Rows: {rec.describe_rows()}.", "",
+                *_row_reasons(rec),
                 _table(["field", "why this recipient needs it"],
                        [(f"`{name}`", why) for name, why in rec.fields.items()]), ""]
         out.append(f"Refused for this recipient because no justification is recorded for it: {_names(refused)}."
@@ -455,6 +462,7 @@ def draft_data_sharing_agreement(spec: PurposeSpec | Mapping[str, Any] | os.Path
          _table(["field", "what it holds", "why the recipient needs it"],
                 [(f"`{name}`", spec.fields[name].description, why) for name, why in rec.fields.items()]), "",
          f"Rows: {rec.describe_rows()}.", "",
+         *_row_reasons(rec),
          "Any other field needs a recorded justification and an updated specification, DPIA and agreement before "
          "the recipient may receive it."],
         ["#### 6. Retention and deletion", "",

@@ -85,9 +85,23 @@ def as_yes_no(values: pd.Series) -> pd.Series:
     return out
 
 
+def blank(values: pd.Series) -> pd.Series:
+    """True where a value is missing or is text with nothing but spaces in it: :func:`playbook.purpose.is_blank`
+    for a whole column, fast on typed columns (dates, text) and value by value on mixed ones."""
+    if pd.api.types.is_object_dtype(values):
+        return values.map(purpose.is_blank).astype(bool)
+    missing = values.isna().to_numpy(dtype=bool, copy=True)
+    if pd.api.types.is_string_dtype(values):
+        missing |= values.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+    return pd.Series(missing, index=values.index)
+
+
 def _condition(records: pd.DataFrame, rule: purpose.RowFilter) -> pd.Series:
     """One row-scope condition as True / False / <NA> (cannot tell) for every row."""
     column = records[rule.column]
+    if rule.operator == "is_blank":  # blank or not is always a definite answer: never an exception
+        empty = blank(column)
+        return pd.Series(empty if rule.value else ~empty, index=records.index, dtype="boolean")
     if isinstance(rule.value, bool) or (rule.operator == "in" and all(isinstance(v, bool) for v in rule.value)):
         column = as_yes_no(column)
     if rule.operator == "in":
@@ -150,7 +164,8 @@ def make_extract(spec: purpose.PurposeSpec, recipient_id: str, records: pd.DataF
     - ``on``: the date the extract is made. Outside the purpose's dates every field is refused: keep data only
       as long as the purpose lasts.
 
-    ``records`` must use the specification's field names as column names.
+    ``records`` must use the specification's field names as column names: :func:`service_records` renames the
+    list's columns by reading each field's ``source``.
     """
     recipient = _recipient(spec, recipient_id)
     wanted = list(recipient.fields) if fields is None else list(dict.fromkeys(fields))
@@ -170,9 +185,12 @@ def make_extract(spec: purpose.PurposeSpec, recipient_id: str, records: pd.DataF
     needed = wanted + [r.column for r in rules] + ([recipient.partition_by] if recipient.partition_by else [])
     missing = [c for c in dict.fromkeys(needed) if c not in records.columns]
     if missing:
+        sources = [f"{c} from {' or '.join(spec.fields[c].source)}" for c in missing
+                   if c in spec.fields and spec.fields[c].source]
+        hint = f" The specification says where each comes from: {'; '.join(sources)}." if sources else ""
         raise ExtractError(f"the data has no column {', '.join(map(repr, missing))}, needed for recipient "
                            f"{recipient_id!r}. Columns present: {', '.join(map(str, records.columns))}. Name the "
-                           "columns as the specification's fields (rename them first).")
+                           f"columns as the specification's fields (service_records does it for the list).{hint}")
 
     scope = recipient.describe_rows()
     tests = []
@@ -224,24 +242,52 @@ def withheld(spec: purpose.PurposeSpec, recipient_id: str, columns) -> pd.DataFr
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def service_records(spl: pd.DataFrame, registrations: pd.DataFrame) -> pd.DataFrame:
+def service_records(spl: pd.DataFrame, registrations: pd.DataFrame,
+                    spec: purpose.PurposeSpec | None = None) -> pd.DataFrame:
     """The table the service held: the list with the specification's field names, plus what registration added.
 
+    Which column becomes which field is read from each field's ``source`` in the specification (default: the
+    built-in shielding one), so the renaming lives in one place. A field from one ``spl`` column is that column
+    renamed; a field from several (``phone``: mobile, else landline) takes the first that is not blank, and the
+    columns it came from are dropped. Columns with no field keep their names.
+
     A registration is joined to the list only on an exact NHS number (spaces removed); where a person
-    registered twice the latest registration counts. Registrations without a usable NHS number are left
-    unmatched here: the linkage lessons show how to find them. ``uprn`` is not on the list, so it is not here;
-    a recipient that needs it gets a missing-column error until addresses are matched to UPRNs.
+    registered twice the latest registration counts. A field whose source is ``registrations.nhs_number``, the
+    join key, says whether a registration was found; other ``registrations`` fields take that registration's
+    answer, blank when none was found. Registrations without a usable NHS number are left unmatched here: the
+    linkage lessons show how to find them. Fields from other tables (``uprn``, from the address register) are not
+    here; a recipient that needs one gets a missing-column error until it is added.
     """
-    for name, frame, columns in (("spl", spl, ["nhs_number", "given_name", "family_name", "la_code", "mobile",
-                                               "landline"]),
-                                 ("registrations", registrations, ["nhs_number", "registered_on", "needs_food",
-                                                                    "consent_share_supermarkets"])):
-        missing = [c for c in columns if c not in frame.columns]
+    spec = spec or purpose.load_builtin("shielding")
+    from_spl = purpose.source_columns(spec, "spl")
+    from_regs = purpose.source_columns(spec, "registrations")
+    spl_columns = ["nhs_number", *(c for cols in from_spl.values() for c in cols)]
+    reg_columns = ["nhs_number", "registered_on", *(c for cols in from_regs.values() for c in cols)]
+    for name, frame, columns in (("spl", spl, spl_columns), ("registrations", registrations, reg_columns)):
+        missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
         if missing:
-            raise ExtractError(f"table {name} has no column {', '.join(map(repr, missing))}")
-    out = spl.rename(columns={"given_name": "first_name", "family_name": "last_name",
-                              "la_code": "local_authority_code"})
-    out["phone"] = spl["mobile"].fillna(spl["landline"])
+            raise ExtractError(f"table {name} has no column {', '.join(map(repr, missing))}, which the "
+                               f"specification {spec.id!r} names as a source")
+    used = [c for cols in from_spl.values() for c in cols]
+    twice = sorted({c for c in used if used.count(c) > 1})
+    if twice:
+        raise ExtractError(f"column {', '.join(map(repr, twice))} of table spl is the source of more than one "
+                           "field; give each field its own source")
+
+    single = {cols[0]: name for name, cols in from_spl.items() if len(cols) == 1}
+    clash = [name for name in from_spl if name in spl.columns and name not in single and name not in used]
+    if clash:
+        raise ExtractError(f"table spl already has a column {', '.join(map(repr, clash))} that is not the field's "
+                           "source; rename it first")
+    out = spl.rename(columns=single)
+    for name, cols in from_spl.items():
+        if len(cols) > 1:
+            values = spl[cols[0]]
+            for column in cols[1:]:
+                values = values.fillna(spl[column])
+            out[name] = values
+    out = out.drop(columns=[c for cols in from_spl.values() if len(cols) > 1 for c in cols])
+
     # NHS numbers as whole numbers: joining on integers is many times faster than on text at national scale.
     def key(values: pd.Series) -> pd.Series:  # spaces and hyphens removed, as people type them
         text = values.astype("string").str.replace(" ", "", regex=False).str.replace("-", "", regex=False)
@@ -259,10 +305,11 @@ def service_records(spl: pd.DataFrame, registrations: pd.DataFrame) -> pd.DataFr
         values[~matched] = pd.NA
         return values
 
-    out["registered"] = pd.array(matched, dtype="boolean")
-    out["needs_food_support"] = answer("needs_food")
-    out["consented_to_supermarket_share"] = answer("consent_share_supermarkets")
-    return out.drop(columns=["mobile", "landline"])
+    for name, cols in from_regs.items():
+        if len(cols) != 1:
+            raise ExtractError(f"field {name!r} names several registrations columns; give it one")
+        out[name] = pd.array(matched, dtype="boolean") if cols[0] == "nhs_number" else answer(cols[0])
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------

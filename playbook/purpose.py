@@ -17,6 +17,7 @@ The checks here support a decision; they are not legal advice.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -74,7 +75,10 @@ CONFIDENTIALITY_ROUTES = {
 ORGANISATION_TYPES = ("public_authority", "private_company", "charity")
 CONTROLLER_ROLES = ("controller", "joint_controller", "source")
 RECIPIENT_ROLES = ("controller", "joint_controller", "processor")
-ROW_FILTER_OPERATORS = ("equals", "not_equals", "in")
+ROW_FILTER_OPERATORS = ("equals", "not_equals", "in", "is_blank")
+
+#: How a field's ``source`` is written: the table and the column it comes from, for example ``spl.given_name``.
+SOURCE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
 
 
 class SpecError(ValueError):
@@ -134,24 +138,42 @@ class FieldDefinition:
     name: str
     description: str
     special_category: bool
+    #: Where the field comes from, as ``table.column``. Several means "the first of these that is not blank",
+    #: for example a mobile number, else a landline. Empty when the specification does not say.
+    source: tuple[str, ...] = ()
+
+
+def is_blank(value: Any) -> bool:
+    """True for a missing value (None, NaN, NaT, ``<NA>``) or text with nothing but spaces in it."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    import pandas as pd
+
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
 
 
 @dataclass(frozen=True)
 class RowFilter:
-    """One declarative condition on rows, for example ``registered equals true``.
+    """One declarative condition on rows, for example ``registered equals true`` or ``date_of_death is blank``.
 
-    The minimisation step applies these; :meth:`matches` does it for a single record.
+    The minimisation step applies these; :meth:`matches` does it for a single record. ``reason`` records why the
+    recipient needs the condition, as a field's justification does.
     """
 
     column: str
     operator: str
     value: Any
+    reason: str = ""
 
     def matches(self, record: Mapping[str, Any]) -> bool:
         """True when the record meets this condition. A record without the column does not match."""
         if self.column not in record:
             return False
         got = record[self.column]
+        if self.operator == "is_blank":
+            return is_blank(got) == self.value
         if self.operator == "equals":
             return got == self.value
         if self.operator == "not_equals":
@@ -159,6 +181,8 @@ class RowFilter:
         return got in self.value  # "in"
 
     def describe(self) -> str:
+        if self.operator == "is_blank":
+            return f"{self.column} is {'blank' if self.value else 'not blank'}"
         value = ", ".join(map(str, self.value)) if self.operator == "in" else str(self.value).lower()
         return f"{self.column} {self.operator.replace('_', ' ')} {value}"
 
@@ -287,7 +311,7 @@ _DATA_KEYS = ({"special_category", "confidential_patient_information"}, {"note"}
 _BASIS_KEYS = ({"article6", "legal_power", "duty_of_confidentiality"},
                {"article9", "schedule1", "appropriate_policy_document", "note"})
 _SCHEDULE1_KEYS = ({"part", "paragraph"}, set())
-_FIELD_KEYS = ({"description"}, {"special_category"})
+_FIELD_KEYS = ({"description"}, {"special_category", "source"})
 _USES_KEYS = ({"permitted"}, {"prohibited"})
 _RECIPIENT_KEYS = ({"id", "name", "organisation_type", "role", "uses", "fields"}, {"row_scope", "partition_by"})
 
@@ -425,17 +449,37 @@ class _Builder:
                 name=str(name),
                 description=self._text(body, "description", where),
                 special_category=self._bool(body, "special_category", where, default=False),
+                source=self._source(body.get("source"), where),
             )
         return out
+
+    def _source(self, raw: Any, where: str) -> tuple[str, ...]:
+        """``table.column``, or a list of them (the first that is not blank wins)."""
+        if raw is None:
+            return ()
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+            self.problems.append(f"{where}: 'source' must be table.column, for example spl.given_name, or a list of "
+                                 f"them, got {raw!r}")
+            return ()
+        items = [i.strip() for i in items]
+        for item in items:
+            if not SOURCE_PATTERN.fullmatch(item):
+                self.problems.append(f"{where}: source {item!r} must be written table.column, for example "
+                                     "spl.given_name")
+        for item in sorted({i for i in items if items.count(i) > 1}):
+            self.problems.append(f"{where}: source {item!r} is listed twice")
+        return tuple(items)
 
     def _row_filter(self, raw: Any, where: str) -> RowFilter | None:
         if not isinstance(raw, Mapping):
             self.problems.append(f"{where}: expected a mapping such as {{column: registered, equals: true}}")
             return None
         operators = [k for k in raw if k in ROW_FILTER_OPERATORS]
-        unknown = [k for k in raw if k != "column" and k not in ROW_FILTER_OPERATORS]
+        unknown = [k for k in raw if k not in ("column", "reason") and k not in ROW_FILTER_OPERATORS]
         for key in unknown:
-            self.problems.append(f"{where}: unknown key {key!r} (allowed: column, {', '.join(ROW_FILTER_OPERATORS)})")
+            self.problems.append(f"{where}: unknown key {key!r} "
+                                 f"(allowed: column, {', '.join(ROW_FILTER_OPERATORS)}, reason)")
         if "column" not in raw:
             self.problems.append(f"{where}: missing 'column'")
         if len(operators) != 1:
@@ -446,9 +490,18 @@ class _Builder:
         if op == "in" and not isinstance(value, list):
             self.problems.append(f"{where}: 'in' needs a list of values")
             return None
+        if op == "is_blank" and not isinstance(value, bool):
+            self.problems.append(f"{where}: 'is_blank' must be true (keep rows where the column is blank) or false "
+                                 f"(keep rows where it holds a value), got {value!r}")
+            return None
+        reason = raw.get("reason")
+        if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+            self.problems.append(f"{where}: 'reason' must be text that says why the recipient needs this condition")
+            reason = ""
         if "column" not in raw:
             return None
-        return RowFilter(column=str(raw["column"]), operator=op, value=tuple(value) if op == "in" else value)
+        return RowFilter(column=str(raw["column"]), operator=op, value=tuple(value) if op == "in" else value,
+                         reason=(reason or "").strip())
 
     def _recipient(self, raw: Any, index: int) -> Recipient | None:
         rid = raw.get("id") if isinstance(raw, Mapping) else None
@@ -775,6 +828,33 @@ def field_matrix(spec: PurposeSpec):
     frame = pd.DataFrame(data, index=names)
     frame.index.name = "field"
     return frame
+
+
+def source_columns(spec: PurposeSpec, table: str, fields: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """The fields that come from one source table, each with its columns there, for example
+    ``{"first_name": ("given_name",), "phone": ("mobile", "landline")}`` for the table ``spl``.
+
+    ``fields`` limits and orders the answer (for example one recipient's fields); the default is the catalogue.
+    A field counts only when every column it names is in ``table``. This is the one place that says which source
+    column becomes which shared field, so code that renames columns reads it here rather than keeping its own list.
+    """
+    names = list(fields) if fields is not None else list(spec.fields)
+    out = {}
+    for name in names:
+        source = spec.fields[name].source if name in spec.fields else ()
+        if source and all(s.split(".", 1)[0] == table for s in source):
+            out[name] = tuple(s.split(".", 1)[1] for s in source)
+    return out
+
+
+def catalogue_table(spec: PurposeSpec):
+    """One row per field in the catalogue: what it holds, where it comes from and who receives it."""
+    import pandas as pd
+
+    rows = [{"field": f.name, "source": " or ".join(f.source) or "-", "description": f.description,
+             "recipients": ", ".join(sorted(r.id for r in spec.recipients.values() if f.name in r.fields)) or "-"}
+            for f in sorted(spec.fields.values(), key=lambda f: f.name)]
+    return pd.DataFrame(rows, columns=["field", "source", "description", "recipients"])
 
 
 def recipients_table(spec: PurposeSpec):

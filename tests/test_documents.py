@@ -74,6 +74,8 @@ def test_agreement_gives_the_row_scope_uses_and_prohibitions(rid):
     rec = SPEC.recipients[rid]
     text = draft_data_sharing_agreement(RAW, rid)
     assert f"Rows: {rec.describe_rows()}." in section(text, "5. Data shared")
+    for rule in rec.row_scope:  # each condition's reason, where the specification records one
+        assert (f"- `{rule.describe()}`: {rule.reason}" in section(text, "5. Data shared")) == bool(rule.reason)
     permitted = section(text, "2. Purpose and permitted uses")
     assert re.findall(r"^- `([^`]+)`", permitted, re.M) == list(rec.uses)
     prohibited = section(text, "3. Prohibited uses")
@@ -83,7 +85,10 @@ def test_agreement_gives_the_row_scope_uses_and_prohibitions(rid):
 
 def test_supermarket_agreement_scope_and_dates_match_the_specification():
     text = draft_data_sharing_agreement(RAW, "supermarkets")
-    assert "Rows: registered equals true; consented_to_supermarket_share equals true." in text
+    assert ("Rows: registered equals true; consented_to_supermarket_share equals true; date_of_death is blank."
+            in text)
+    reason = SPEC.recipients["supermarkets"].row_scope[-1].reason
+    assert f"- `date_of_death is blank`: {reason}" in section(text, "5. Data shared")
     assert "by 31 December 2020 at the latest" in section(text, "6. Retention and deletion")
     assert "review this agreement by 30 June 2020" in section(text, "7. Review")
     assert "ends on 31 August 2020" in section(text, "11. Termination")
@@ -125,6 +130,8 @@ def test_dpia_justifies_each_recipients_fields_and_lists_the_rest_as_refused(rid
     rec = SPEC.recipients[rid]
     text = draft_dpia(RAW)
     assert first_column(section(text, rec.name)) == list(rec.fields)
+    for rule in rec.row_scope:
+        assert (f"- `{rule.describe()}`: {rule.reason}" in section(text, rec.name)) == bool(rule.reason)
     expected = [n for n in SPEC.fields if n not in rec.fields and n not in SPEC.excluded_fields]
     assert refused_for(text, rec.name) == expected
     for name in expected:

@@ -22,6 +22,7 @@ def records(n=6, **columns):
     base["needs_food_support"] = [True] * n
     base["consented_to_supermarket_share"] = [True] * n
     base["local_authority_code"] = ["E09000001", "E09000002"] * (n // 2) + ["E09000001"] * (n % 2)
+    base["date_of_death"] = [None] * n  # everyone alive unless a test says otherwise
     base.update(columns)
     return pd.DataFrame(base)
 
@@ -79,8 +80,11 @@ def test_unknown_recipient_is_named():
 
 
 def test_missing_column_is_named():
-    with pytest.raises(m.ExtractError, match=r"no column 'email', needed for recipient 'supermarkets'"):
+    with pytest.raises(m.ExtractError, match=r"no column 'email', needed for recipient 'supermarkets'") as info:
         m.make_extract(SPEC, "supermarkets", records().drop(columns="email"))
+    assert "The specification says where each comes from: email from spl.email." in str(info.value)
+    with pytest.raises(m.ExtractError, match=r"date_of_death from spl.date_of_death"):
+        m.make_extract(SPEC, "dwp_contact_centre", records().drop(columns="date_of_death"))
     with pytest.raises(m.ExtractError, match=r"no column 'consented_to_supermarket_share'"):
         m.make_extract(SPEC, "supermarkets", records().drop(columns="consented_to_supermarket_share"))
 
@@ -105,7 +109,7 @@ def test_supermarkets_receive_only_registrants_who_consented():
         "row": 3, "column": "consented_to_supermarket_share", "value": "maybe",
         "reason": "consented_to_supermarket_share is 'maybe': neither yes nor no, so the row cannot be placed "
                   "inside or outside the scope (registered equals true; consented_to_supermarket_share equals "
-                  "true). Ask the source to correct it."}]
+                  "true; date_of_death is blank). Ask the source to correct it."}]
     assert extract.counts()["rows"].to_dict() == {"in": 6, "sent": 2, "outside the scope": 3, "exceptions": 1}
 
 
@@ -120,22 +124,56 @@ def test_each_council_gets_only_its_own_residents_and_blanks_are_exceptions():
     assert extract.balanced
 
 
+def test_people_with_a_date_of_death_are_outside_every_recipients_scope():
+    died = [None, pd.Timestamp("2020-04-20"), "", "2020-05-02", pd.NaT, "  "]
+    data = records(6, date_of_death=pd.Series(died, dtype=object))
+    for rid, rec in SPEC.recipients.items():
+        extract = m.make_extract(SPEC, rid, data, partition="E09000001" if rec.partition_by else None)
+        assert not {1, 3} & set(extract.data.index), rid
+        assert len(extract.exceptions) == 0, "a date of death, or none, is always a definite answer"
+        assert extract.balanced
+    wholesaler = m.make_extract(SPEC, "food_wholesaler", data)
+    assert list(wholesaler.data.index) == [0, 2, 4, 5]
+    assert wholesaler.counts()["rows"].to_dict() == {"in": 6, "sent": 4, "outside the scope": 2, "exceptions": 0}
+
+
+def test_a_death_outweighs_an_unclear_answer():
+    data = records(2, consented_to_supermarket_share=pd.Series(["maybe", "maybe"], dtype=object),
+                   date_of_death=[pd.Timestamp("2020-04-20"), None])
+    extract = m.make_extract(SPEC, "supermarkets", data)
+    assert extract.rows_out_of_scope == 1 and extract.exceptions["row"].tolist() == [1]
+
+
+def test_blank_reads_missing_values_and_empty_text():
+    import numpy as np
+
+    mixed = pd.Series([None, "", " ", "x", np.nan, pd.NaT, pd.Timestamp("2020-01-01"), pd.NA], dtype=object)
+    assert m.blank(mixed).tolist() == [True, True, True, False, True, True, False, True]
+    assert m.blank(pd.Series(["", " ", "2020-01-01", None], dtype="string")).tolist() == [True, True, False, True]
+    assert m.blank(pd.to_datetime(pd.Series(["2020-01-01", None]))).tolist() == [False, True]
+
+
 def test_yes_no_answers_are_read_but_never_guessed():
     values = pd.Series([True, False, None, "yes", "No", " y ", "N", "true", "0", "1", "maybe", "", 7], dtype=object)
     assert m.as_yes_no(values).tolist() == [True, False, pd.NA, True, False, True, False, True, False, True,
                                             pd.NA, pd.NA, pd.NA]
 
 
+DEATHS = [None, "", " ", pd.NaT, pd.NA, pd.Timestamp("2020-04-20"), "2020-05-02", "unknown"]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(sorted(SPEC.recipients)),
        st.lists(st.tuples(st.sampled_from(ANSWERS), st.sampled_from(ANSWERS), st.sampled_from(ANSWERS),
-                          st.sampled_from(["E09000001", "E09000002", None])), min_size=0, max_size=40))
+                          st.sampled_from(["E09000001", "E09000002", None]), st.sampled_from(DEATHS)),
+                min_size=0, max_size=40))
 def test_every_row_is_sent_out_of_scope_or_an_exception_exactly_once(recipient, rows):
     n = len(rows)
     data = records(n, registered=pd.Series([r[0] for r in rows], dtype=object),
                    consented_to_supermarket_share=pd.Series([r[1] for r in rows], dtype=object),
                    needs_food_support=pd.Series([r[2] for r in rows], dtype=object),
-                   local_authority_code=pd.Series([r[3] for r in rows], dtype=object))
+                   local_authority_code=pd.Series([r[3] for r in rows], dtype=object),
+                   date_of_death=pd.Series([r[4] for r in rows], dtype=object))
     rec = SPEC.recipients[recipient]
     extract = m.make_extract(SPEC, recipient, data, partition="E09000001" if rec.partition_by else None)
     assert extract.balanced
@@ -144,8 +182,15 @@ def test_every_row_is_sent_out_of_scope_or_an_exception_exactly_once(recipient, 
     assert not sent & odd
     assert len(odd) == len(extract.exceptions), "one exceptions row per row"
     assert set(extract.data.columns) <= set(rec.fields), "an unjustified field was sent"
+    assert extract.rows_in == extract.rows_out + extract.rows_out_of_scope + len(extract.exceptions)
+    died = {i for i in range(n) if not purpose.is_blank(data.loc[i, "date_of_death"])}
+    assert not died & sent, "an extract holds a person with a date of death"
+    assert not died & odd, "a person with a date of death is outside the scope, not an exception"
     for i in sent:  # every row sent meets every condition of the scope
         for rule in rec.row_scope:
+            if rule.operator == "is_blank":
+                assert purpose.is_blank(data.loc[i, rule.column]) == rule.value
+                continue
             assert m.as_yes_no(pd.Series([data.loc[i, rule.column]], dtype=object)).iloc[0] == True  # noqa: E712
         if rec.partition_by:
             assert data.loc[i, rec.partition_by] == "E09000001"
@@ -180,12 +225,60 @@ def test_service_records_from_the_teaching_data():
     assert service.loc[~service["registered"], "consented_to_supermarket_share"].isna().all()
     extract = m.make_extract(SPEC, "supermarkets", service)
     assert extract.balanced and len(extract.exceptions) == 0
-    assert extract.rows_out == int((service["registered"] & service["consented_to_supermarket_share"]).sum())
+    assert extract.rows_out == int((service["registered"] & service["consented_to_supermarket_share"]
+                                    & service["date_of_death"].isna()).sum())
+    died = service["date_of_death"].notna()
+    assert died.any(), "the teaching data has people with a date of death"
+    assert not set(service.index[died]) & set(extract.data.index)
 
 
 def test_service_records_names_a_missing_column():
     with pytest.raises(m.ExtractError, match="table registrations has no column 'needs_food'"):
         m.service_records(synthetic_data.load("spl"), synthetic_data.load("registrations").drop(columns="needs_food"))
+
+
+SPL = synthetic_data.load("spl").head(300)
+REGS = synthetic_data.load("registrations")
+
+
+def test_service_records_renames_each_column_as_the_specification_says():
+    service = m.service_records(SPL, REGS)
+    for field, (column,) in [(f, c) for f, c in purpose.source_columns(SPEC, "spl").items() if len(c) == 1]:
+        assert service[field].equals(SPL[column].rename(field)), field
+    assert service["phone"].equals(SPL["mobile"].fillna(SPL["landline"]).rename("phone"))
+    assert not {"given_name", "family_name", "la_code", "mobile", "landline"} & set(service.columns)
+    assert {"spl_row_id", "release"} <= set(service.columns), "columns with no field keep their names"
+
+
+def test_service_records_follows_a_changed_specification():
+    data = purpose.builtin_mapping()
+    data["fields"]["phone"]["source"] = ["spl.landline", "spl.mobile"]  # prefer the landline
+    data["fields"]["first_name"]["source"] = "spl.family_name"
+    data["fields"]["last_name"]["source"] = "spl.given_name"
+    service = m.service_records(SPL, REGS, purpose.parse_spec(data))
+    assert service["phone"].equals(SPL["landline"].fillna(SPL["mobile"]).rename("phone"))
+    assert service["first_name"].equals(SPL["family_name"].rename("first_name"))
+
+
+def test_service_records_refuses_a_column_named_as_the_source_of_two_fields():
+    data = purpose.builtin_mapping()
+    data["fields"]["last_name"]["source"] = "spl.given_name"
+    with pytest.raises(m.ExtractError, match="column 'given_name' of table spl is the source of more than one"):
+        m.service_records(SPL, REGS, purpose.parse_spec(data))
+
+
+def test_service_records_names_a_source_the_list_does_not_have():
+    data = purpose.builtin_mapping()
+    data["fields"]["email"]["source"] = "spl.email_address"
+    with pytest.raises(m.ExtractError, match="table spl has no column 'email_address', which the specification"):
+        m.service_records(SPL, REGS, purpose.parse_spec(data))
+
+
+def test_registered_comes_from_the_join_on_nhs_number():
+    regs = REGS[REGS["nhs_number"].isin(SPL["nhs_number"].head(5))]
+    service = m.service_records(SPL, regs)
+    assert service["registered"].tolist() == [n in set(regs["nhs_number"]) for n in SPL["nhs_number"]]
+    assert service.loc[~service["registered"], "needs_food_support"].isna().all()
 
 
 # --- generalisers -----------------------------------------------------------------------------------------------

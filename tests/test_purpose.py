@@ -61,17 +61,79 @@ def test_clinical_group_is_refused_for_every_recipient():
 
 def test_supermarkets_only_get_registrants_who_consented():
     rec = SPEC.recipient("supermarkets")
-    assert rec.in_scope({"registered": True, "consented_to_supermarket_share": True})
-    assert not rec.in_scope({"registered": True, "consented_to_supermarket_share": False})
-    assert not rec.in_scope({"registered": False, "consented_to_supermarket_share": True})
-    assert rec.describe_rows() == "registered equals true; consented_to_supermarket_share equals true"
+    alive = {"date_of_death": None}
+    assert rec.in_scope({"registered": True, "consented_to_supermarket_share": True, **alive})
+    assert not rec.in_scope({"registered": True, "consented_to_supermarket_share": False, **alive})
+    assert not rec.in_scope({"registered": False, "consented_to_supermarket_share": True, **alive})
+    assert not rec.in_scope({"registered": True, "consented_to_supermarket_share": True,
+                             "date_of_death": dt.date(2020, 4, 20)})
+    assert rec.describe_rows() == ("registered equals true; consented_to_supermarket_share equals true; "
+                                   "date_of_death is blank")
 
 
 def test_local_authorities_are_split_by_local_authority():
     rec = SPEC.recipient("local_authorities")
     assert rec.partition_by == "local_authority_code"
-    assert rec.in_scope({})  # no row filter: the split does the limiting
+    assert rec.in_scope({"date_of_death": None})  # the only row filter is the deaths one: the split does the rest
     assert "split by local_authority_code" in rec.describe_rows()
+
+
+@pytest.mark.parametrize("rid", sorted(SPEC.recipients))
+def test_every_recipient_that_delivers_or_calls_excludes_people_who_have_died(rid):
+    rule = next(r for r in SPEC.recipient(rid).row_scope if r.column == "date_of_death")
+    assert (rule.operator, rule.value) == ("is_blank", True)
+    assert "died" in rule.reason
+    assert not SPEC.recipient(rid).in_scope({"registered": True, "consented_to_supermarket_share": True,
+                                             "needs_food_support": True, "date_of_death": dt.date(2020, 5, 1)})
+    assert "date_of_death" not in SPEC.recipient(rid).fields  # used to choose rows, never sent
+
+
+def test_sex_is_refused_for_its_real_reason():
+    for rid in SPEC.recipients:
+        d = check_field(SPEC, rid, "sex")
+        assert not d.allowed
+        assert d.reason.startswith("Excluded for every recipient: No recipient needs it")
+        assert "not in the field catalogue" not in d.reason
+
+
+def test_every_field_says_where_it_comes_from_and_the_column_exists():
+    from synthetic_data.schema import SCHEMA
+
+    for name, definition in SPEC.fields.items():
+        assert definition.source, f"field {name!r} has no source"
+        for source in definition.source:
+            table, column = source.split(".")
+            assert column in SCHEMA[table].column_names, f"field {name!r}: {source} is not a column"
+    assert SPEC.fields["first_name"].source == ("spl.given_name",)
+    assert SPEC.fields["phone"].source == ("spl.mobile", "spl.landline")
+
+
+def test_source_columns_reads_one_table_in_the_order_asked():
+    assert purpose.source_columns(SPEC, "registrations") == {
+        "registered": ("nhs_number",), "needs_food_support": ("needs_food",),
+        "consented_to_supermarket_share": ("consent_share_supermarkets",)}
+    wanted = list(SPEC.recipient("dwp_contact_centre").fields)
+    assert purpose.source_columns(SPEC, "spl", wanted) == {
+        "first_name": ("given_name",), "last_name": ("family_name",), "date_of_birth": ("date_of_birth",),
+        "postcode": ("postcode",), "phone": ("mobile", "landline")}
+    assert "uprn" not in purpose.source_columns(SPEC, "spl")  # it comes from the address register
+    assert purpose.source_columns(SPEC, "spl", ["shoe_size"]) == {}
+
+
+def test_a_source_may_be_left_out():
+    data = raw()
+    del data["fields"]["email"]["source"]
+    spec = parse_spec(data)
+    assert spec.fields["email"].source == ()
+    assert "email" not in purpose.source_columns(spec, "spl")
+
+
+def test_catalogue_table_shows_source_and_recipients():
+    table = purpose.catalogue_table(SPEC).set_index("field")
+    assert table.loc["phone", "source"] == "spl.mobile or spl.landline"
+    assert table.loc["date_of_death", "recipients"] == "-"
+    assert table.loc["email", "recipients"] == "supermarkets"
+    assert list(table.index) == sorted(SPEC.fields)
 
 
 def test_unknown_recipient_lookup_names_the_known_ones():
@@ -356,6 +418,46 @@ def _row_filter_in_not_list(d):
     recipient(d, "supermarkets")["row_scope"][0] = {"column": "registered", "in": True}
 
 
+def _source_not_table_column(d):
+    d["fields"]["first_name"]["source"] = "given_name"
+
+
+def _source_empty_list(d):
+    d["fields"]["phone"]["source"] = []
+
+
+def _source_not_text(d):
+    d["fields"]["phone"]["source"] = {"spl": "mobile"}
+
+
+def _source_listed_twice(d):
+    d["fields"]["phone"]["source"] = ["spl.mobile", "spl.mobile"]
+
+
+def _source_bad_in_list(d):
+    d["fields"]["phone"]["source"] = ["spl.mobile", "landline"]
+
+
+def _is_blank_not_bool(d):
+    recipient(d, "supermarkets")["row_scope"][2] = {"column": "date_of_death", "is_blank": "yes"}
+
+
+def _is_blank_and_equals(d):
+    recipient(d, "supermarkets")["row_scope"][2]["equals"] = None
+
+
+def _row_filter_empty_reason(d):
+    recipient(d, "supermarkets")["row_scope"][2]["reason"] = " "
+
+
+def _row_filter_reason_not_text(d):
+    recipient(d, "supermarkets")["row_scope"][2]["reason"] = ["people who died"]
+
+
+def _is_blank_unknown_column(d):
+    recipient(d, "food_wholesaler")["row_scope"][2]["column"] = "died_on"
+
+
 def _partition_not_text(d):
     recipient(d, "local_authorities")["partition_by"] = ["local_authority_code"]
 
@@ -411,7 +513,7 @@ RULES = [
     (_unknown_top_key, "top level: unknown key 'purpose_statement' (allowed: "),
     (_unknown_recipient_key, "recipient 'supermarkets': unknown key 'field' (allowed: fields, id, name,"),
     (_unknown_basis_key, "lawful_basis: unknown key 'article_6'"),
-    (_unknown_field_key, "field 'email': unknown key 'sensitive' (allowed: description, special_category)"),
+    (_unknown_field_key, "field 'email': unknown key 'sensitive' (allowed: description, source, special_category)"),
     (_unknown_schedule1_key, "lawful_basis.schedule1: unknown key 'para' (allowed: paragraph, part)"),
     (_missing_purpose, "top level: missing 'purpose'"),
     (_empty_public_benefit, "top level: 'public_benefit' is empty"),
@@ -429,10 +531,25 @@ RULES = [
     (_row_scope_not_list, "recipient 'supermarkets': 'row_scope' must be a list of conditions"),
     (_row_filter_not_mapping, "recipient 'supermarkets': row_scope[0]: expected a mapping"),
     (_row_filter_two_operators, "recipient 'supermarkets': row_scope[0]: give exactly one of equals, not_equals, in"),
-    (_row_filter_unknown_operator, "recipient 'supermarkets': row_scope[0]: unknown key 'is'"),
+    (_row_filter_unknown_operator, "recipient 'supermarkets': row_scope[0]: unknown key 'is' (allowed: column, "
+                                   "equals, not_equals, in, is_blank, reason)"),
     (_row_filter_no_column, "recipient 'supermarkets': row_scope[0]: missing 'column'"),
     (_row_filter_in_not_list, "recipient 'supermarkets': row_scope[0]: 'in' needs a list of values"),
     (_partition_not_text, "recipient 'local_authorities': 'partition_by' must be a field name"),
+    (_source_not_table_column, "field 'first_name': source 'given_name' must be written table.column, for example "
+                               "spl.given_name"),
+    (_source_empty_list, "field 'phone': 'source' must be table.column, for example spl.given_name, or a list"),
+    (_source_not_text, "field 'phone': 'source' must be table.column"),
+    (_source_listed_twice, "field 'phone': source 'spl.mobile' is listed twice"),
+    (_source_bad_in_list, "field 'phone': source 'landline' must be written table.column"),
+    (_is_blank_not_bool, "recipient 'supermarkets': row_scope[2]: 'is_blank' must be true (keep rows where the "
+                         "column is blank) or false (keep rows where it holds a value), got 'yes'"),
+    (_is_blank_and_equals, "recipient 'supermarkets': row_scope[2]: give exactly one of equals, not_equals, in, "
+                           "is_blank"),
+    (_row_filter_empty_reason, "recipient 'supermarkets': row_scope[2]: 'reason' must be text that says why"),
+    (_row_filter_reason_not_text, "recipient 'supermarkets': row_scope[2]: 'reason' must be text"),
+    (_is_blank_unknown_column, "recipient 'food_wholesaler': row_scope column 'died_on' is not in the field "
+                               "catalogue"),
     (_controllers_not_list, "controllers: expected a list"),
     (_recipients_not_list, "recipients: expected a list"),
     (_recipient_not_mapping, "recipients[4]: expected a mapping of keys, got str"),
@@ -587,6 +704,41 @@ def test_row_filter_operators():
     assert not eq.matches({})  # a record without the column is out of scope, never guessed in
     assert isin.describe() == "local_authority_code in E09000001, E09000002"
     assert ne.describe() == "registered not equals true"
+
+
+def test_is_blank_operator():
+    import math
+
+    import pandas as pd
+
+    dead = purpose.RowFilter("date_of_death", "is_blank", False)
+    alive = purpose.RowFilter("date_of_death", "is_blank", True, reason="Do not call people who have died.")
+    for value in (None, "", "   ", math.nan, pd.NaT, pd.NA):
+        assert alive.matches({"date_of_death": value}) and not dead.matches({"date_of_death": value}), value
+    for value in (dt.date(2020, 5, 1), pd.Timestamp("2020-05-01"), "2020-05-01", "unknown", 0):
+        assert dead.matches({"date_of_death": value}) and not alive.matches({"date_of_death": value}), value
+    assert not alive.matches({}) and not dead.matches({})  # no column: out of scope, never guessed in
+    assert alive.describe() == "date_of_death is blank"
+    assert dead.describe() == "date_of_death is not blank"
+
+
+def test_is_blank_and_reason_are_read_from_the_file():
+    data = raw()
+    recipient(data, "dwp_contact_centre")["row_scope"] = [{"column": "date_of_death", "is_blank": False}]
+    rule = parse_spec(data).recipient("dwp_contact_centre").row_scope[0]
+    assert (rule.column, rule.operator, rule.value, rule.reason) == ("date_of_death", "is_blank", False, "")
+    assert SPEC.recipient("food_wholesaler").row_scope[-1].reason.startswith("A food box for someone who has died")
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.none(), st.text(max_size=5), st.dates(), st.integers(), st.floats(allow_nan=True)),
+       keep_blank=st.booleans())
+def test_is_blank_splits_every_value_one_way_or_the_other(value, keep_blank):
+    rule = purpose.RowFilter("date_of_death", "is_blank", keep_blank)
+    opposite = purpose.RowFilter("date_of_death", "is_blank", not keep_blank)
+    record = {"date_of_death": value}
+    assert rule.matches(record) != opposite.matches(record)
+    assert rule.matches(record) == (purpose.is_blank(value) == keep_blank)
 
 
 def test_a_timestamp_is_read_as_its_date():
