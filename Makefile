@@ -24,6 +24,9 @@ test: $(STAMP) browser check-docs unit notebooks build site
 
 unit: $(STAMP)
 	$(BIN)/pytest tests --ignore=tests/site -q
+	@echo "Branch coverage of the lawful-basis decision model (must stay at 100%):"
+	$(BIN)/python -m coverage run --branch --include=playbook/lawful_basis.py -m pytest tests/test_lawful_basis.py -q
+	$(BIN)/python -m coverage report --fail-under=100 -m
 
 notebooks: $(STAMP)
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg notebooks -q

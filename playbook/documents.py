@@ -33,18 +33,38 @@ TO_COMPLETE = "To complete:"
 #: Words for the references.bib keys that :mod:`playbook.lawful_basis` cites, so a draft names sources in words.
 SOURCE_NAMES = {
     "ukgdpr": "UK GDPR",
+    "ukgdprannex1": "UK GDPR Annex 1",
     "dpa2018": "Data Protection Act 2018",
     "copi2002": "Control of Patient Information Regulations 2002",
+    "dhsc2022copinotice": "Department of Health and Social Care, COPI notices",
     "nhsd2022copiexit": "NHS Digital guidance on the end of the COPI notices",
-    "nhsd2022optout": "NHS Digital national data opt-out guidance",
+    "nhsd2022optout": "National data opt-out operational policy guidance",
+    "nhsact2006": "National Health Service Act 2006",
+    "hsca2012": "Health and Social Care Act 2012",
+    "hracag": "Health Research Authority, Confidentiality Advisory Group",
+    "hracopitransition": "Health Research Authority, COPI notice transition",
+    "ndg2020caldicott": "National Data Guardian, the Caldicott Principles",
+    "hra1998": "Human Rights Act 1998",
+    "mca2005": "Mental Capacity Act 2005",
+    "cca2005regs": "Civil Contingencies Act 2004 (Contingency Planning) Regulations 2005",
     "freeguard2023": "Institute for Government, Data sharing during coronavirus",
     "dea2017": "Digital Economy Act 2017",
     "ico2021datasharingcode": "ICO data sharing code of practice",
     "ico2022dpia": "ICO guidance on DPIAs",
+    "ico2025anonymisation": "ICO guidance on anonymisation",
+    "icovitalinterests": "ICO guidance on vital interests",
+    "icorli": "ICO guidance on recognised legitimate interest",
+    "icocompatibility": "ICO guidance on compatibility and reuse",
 }
 
 #: Decision-model answers that come from the specification, so a caller cannot contradict it.
-SPEC_ANSWERS = ("special_category", "confidential_patient_information", "discloser", "recipient")
+SPEC_ANSWERS = ("special_category", "confidential_patient_information", "discloser", "recipient", "recipient_role",
+                "recipient_own_purposes")
+
+#: How the specification's duty_of_confidentiality names the decision model's confidentiality candidates.
+_CONFIDENTIALITY_CHOICE = {"consent": "consent", "copi_notice": "copi_regulation_3",
+                           "legal_requirement": "legal_requirement", "section_251_support": "section_251",
+                           "overriding_public_interest": "overriding_public_interest", "not_applicable": None}
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -152,7 +172,25 @@ def assess_recipient(spec: PurposeSpec, recipient_id: str, answers: Mapping[str,
         "confidential_patient_information": spec.confidential_patient_information,
         "discloser": spec.controllers[0].organisation_type,
         "recipient": recipient.organisation_type,
+        "recipient_role": recipient.role,
+        "recipient_own_purposes": recipient.role != "processor",
     })
+
+
+def spec_choices(spec: PurposeSpec) -> dict[str, str | None]:
+    """The choices the specification records, named as the decision model names its candidates.
+
+    The specification is where a person chose the basis; a decision record drafted from it repeats that choice,
+    and :func:`playbook.lawful_basis.decision_record` refuses it if the model did not offer it for these answers.
+    """
+    basis = spec.lawful_basis
+    article9 = None
+    if basis.article9 == "g" and basis.schedule1:
+        article9 = f"9(2)(g) para {basis.schedule1[1]}"
+    elif basis.article9:
+        article9 = f"9(2)({basis.article9})"
+    return {"article6": f"6(1)({basis.article6})" if basis.article6 != "ea" else None, "article9": article9,
+            "confidentiality": _CONFIDENTIALITY_CHOICE[basis.duty_of_confidentiality]}
 
 
 def _cite(point: lawful_basis.Point) -> str:
@@ -398,8 +436,25 @@ def _agreement_lawful_basis(spec: PurposeSpec, rec, assessment) -> list[str]:
     if rec.role in ("controller", "joint_controller"):
         out += ["", _todo("the recipient's own lawful basis for its processing, if it differs from the above.")]
     if assessment is not None:
-        record = lawful_basis.decision_record(
+        out += ["", "##### Sharing decision record", "",
+                f"**Verdict of the decision model: {assessment.verdict.value}.**", ""]
+        try:
+            record = _decision_record(spec, rec, assessment)
+        except lawful_basis.ScenarioError as exc:
+            return out + [_todo("the specification's choices do not match what the decision model offers for "
+                                "these answers. Resolve each point with the data protection officer before "
+                                "anyone signs:"), "", *(f"- {problem}" for problem in exc.problems)]
+        out += ["Laid out like the sharing decision form in Annex B of the ICO data sharing code of practice. The "
+                "bases are the ones the specification chose; the decision model checked that it offers each of "
+                "them for these answers.", "", _table(["item", "record"], record.itertuples(index=False))]
+    return out
+
+
+def _decision_record(spec: PurposeSpec, rec, assessment):
+    """The Annex B record for one recipient, with the specification's choices and its sources named in words."""
+    record = lawful_basis.decision_record(
             assessment,
+            **spec_choices(spec),
             purpose=spec.purpose,
             necessity=f"{len(rec.fields)} fields, each justified in section 5; rows: {rec.describe_rows()}.",
             retention=f"Delete every copy by {day(spec.delete_by)}.",
@@ -409,13 +464,11 @@ def _agreement_lawful_basis(spec: PurposeSpec, rec, assessment) -> list[str]:
             decided_by=_todo("name and role."),
             date=_todo("date of the decision."),
         )
-        for source, words in SOURCE_NAMES.items():
-            record["record"] = record["record"].str.replace(f"({source}: ", f"(source: {words}, ", regex=False)
-        out += ["", "##### Sharing decision record", "",
-                "Laid out like the sharing decision form in Annex B of the ICO data sharing code of practice; the "
-                "legal rows come from the lawful-basis decision model.", "",
-                _table(["item", "record"], record.itertuples(index=False))]
-    return out
+    for source, words in SOURCE_NAMES.items():
+        record["record"] = record["record"].str.replace(f"({source}: ", f"(source: {words}, ", regex=False)
+    record["record"] = record["record"].str.replace("Still to choose from:", f"**{TO_COMPLETE}** choose from:",
+                                                    regex=False)
+    return record
 
 
 def draft_data_sharing_agreement(spec: PurposeSpec | Mapping[str, Any] | os.PathLike, recipient_id: str,

@@ -29,13 +29,15 @@ import yaml
 # Vocabularies. Each is the full list of values the format allows, with a short label used in messages.
 # ---------------------------------------------------------------------------------------------------------------
 
-#: UK GDPR Article 6(1) lawful bases.
+#: UK GDPR Article 6(1) lawful bases; (ea) was inserted by the Data (Use and Access) Act 2025, section 70, in force
+#: from 5 February 2026.
 ARTICLE6_BASES = {
     "a": "consent",
     "b": "contract",
     "c": "legal obligation",
     "d": "vital interests",
     "e": "public task",
+    "ea": "recognised legitimate interest",
     "f": "legitimate interests",
 }
 
@@ -66,9 +68,12 @@ SCHEDULE1_FOR_ARTICLE9 = {
 #: Routes that meet the common law duty of confidentiality for confidential patient information.
 CONFIDENTIALITY_ROUTES = {
     "consent": "the person's consent",
-    "copi_notice": "a notice under regulation 3(4) of the COPI Regulations 2002",
+    "copi_notice": "a notice under regulation 3(4) of the COPI Regulations 2002 (regulation 4 makes the "
+                   "processing lawful despite the duty)",
+    "section_251_support": "support under section 251 of the NHS Act 2006 and regulation 5 of the COPI Regulations "
+                           "2002, on the advice of the Confidentiality Advisory Group",
     "legal_requirement": "a legal requirement to disclose",
-    "overriding_public_interest": "an overriding public interest",
+    "overriding_public_interest": "an overriding public interest, decided case by case",
     "not_applicable": "not applicable: no confidential patient information",
 }
 
@@ -641,9 +646,10 @@ def semantic_problems(spec: PurposeSpec) -> list[str]:
 
     # Public authorities cannot rely on legitimate interests for their tasks.
     public = [c.name for c in spec.controllers if c.organisation_type == "public_authority" and c.role != "source"]
-    if basis.article6 == "f" and public:
-        problems.append(f"lawful_basis: {', '.join(public)} is a public authority and cannot rely on Article 6(1)(f) "
-                        "legitimate interests for its tasks; consider (e) public task")
+    if basis.article6 in ("ea", "f") and public:
+        problems.append(f"lawful_basis: {', '.join(public)} is a public authority and cannot rely on Article "
+                        f"6(1)({basis.article6}) {ARTICLE6_BASES[basis.article6]} for its tasks; consider (e) "
+                        "public task")
 
     # Confidential patient information needs a way through the common law duty of confidentiality.
     if spec.confidential_patient_information and basis.duty_of_confidentiality == "not_applicable":

@@ -21,9 +21,11 @@ SPEC = purpose.parse_spec(RAW)
 RECIPIENTS = list(SPEC.recipients)
 
 #: The decision model's answers that the shielding specification does not hold (as in lesson 02).
-ANSWERS = {"personal_data": True, "anonymised": False, "purpose": "public_health",
-           "powers": ["copi_notice", "statutory_function"], "emergency": True, "consent": "none",
-           "large_scale": True, "data_matching": True}
+ANSWERS = {"identifiability": "identifiable", "discloser_health_or_care": False, "purpose": "public_health",
+           "powers": ["copi_notice", "statutory_function"], "emergency": True, "life_or_death": False,
+           "can_consent": True, "consent": "none", "professional_responsibility": True,
+           "other_restrictions": "checked_none", "large_scale": True, "data_matching": True,
+           "vulnerable_people": True}
 
 
 def raw() -> dict:
@@ -98,7 +100,8 @@ def test_supermarket_agreement_scope_and_dates_match_the_specification():
 def test_lawful_basis_in_the_drafts_matches_the_specification():
     expected = ["UK GDPR Article 6(1)(e): public task.", "UK GDPR Article 9(2)(i): public health.",
                 "Data Protection Act 2018 Schedule 1 Part 1 paragraph 3.",
-                "Common law duty of confidentiality: a notice under regulation 3(4) of the COPI Regulations 2002."]
+                "Common law duty of confidentiality: a notice under regulation 3(4) of the COPI Regulations 2002 "
+                "(regulation 4 makes the processing lawful despite the duty)."]
     for text in (draft_dpia(RAW), draft_data_sharing_agreement(RAW, "local_authorities")):
         for line in expected:
             assert f"- {line}" in text
@@ -291,11 +294,22 @@ def test_answers_add_the_dpia_screen_and_the_annex_b_record():
     agreement = draft_data_sharing_agreement(RAW, "supermarkets", ANSWERS)
     record = section(agreement, "Sharing decision record")
     items = re.findall(r"^\| ([^|]+) \|", record, re.M)[2:]
-    assert items[:2] == ["Purpose of the sharing", "Lawful basis (Article 6)"]
-    assert {"Special category condition", "Duty of confidentiality", "DPIA outcome", "Retention",
+    assert record.lstrip().startswith("**Verdict of the decision model: can proceed once the listed needs are met.**")
+    assert items[:3] == ["Verdict of the decision model", "Purpose of the sharing", "Lawful basis (Article 6)"]
+    assert {"Special category condition (Article 9)", "Duty of confidentiality", "DPIA outcome", "Retention",
             "Decision", "Decided by"} <= set(items)
+    assert "| Lawful basis (Article 6) | [6(1)(e)] Public task" in record  # the specification's choice
+    assert f"| Legal power | **{documents.TO_COMPLETE}** choose from: statutory_function. |" in record
     assert "| Decided by | **To complete:** name and role. |" in record
     assert "ukgdpr" not in record, "sources are named in words"
+
+
+def test_a_basis_the_model_does_not_offer_is_flagged_for_the_dpo_not_recorded():
+    agreement = draft_data_sharing_agreement(RAW, "supermarkets", {**ANSWERS, "purpose": "commercial"})
+    record = section(agreement, "Sharing decision record")
+    assert "**Verdict of the decision model: do not share on this basis.**" in record
+    assert "choices do not match what the decision model offers" in record and "| item | record |" not in record
+    assert "- article6: the verdict is 'do not share on this basis', so no basis can be chosen" in record
 
 
 def test_answers_cannot_contradict_the_specification():
@@ -309,14 +323,9 @@ def test_incomplete_answers_are_refused_by_the_decision_model():
 
 
 SCENARIOS = st.fixed_dictionaries({
-    "personal_data": st.booleans(), "special_category": st.booleans(),
-    "confidential_patient_information": st.booleans(), "anonymised": st.booleans(),
-    "discloser": st.sampled_from(lawful_basis.ORGANISATION_TYPES),
-    "recipient": st.sampled_from(lawful_basis.ORGANISATION_TYPES),
-    "purpose": st.sampled_from(lawful_basis.PURPOSES),
-    "powers": st.lists(st.sampled_from(lawful_basis.POWERS), unique=True),
-    "emergency": st.booleans(), "consent": st.sampled_from(lawful_basis.CONSENT),
-    "large_scale": st.booleans(), "data_matching": st.booleans(),
+    name: (st.booleans() if kind is bool else st.lists(st.sampled_from(kind), unique=True) if name == "powers"
+           else st.sampled_from(kind))
+    for name, (kind, _) in lawful_basis.QUESTIONS.items()
 })
 
 

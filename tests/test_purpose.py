@@ -250,6 +250,10 @@ def _legitimate_interests(d):
     d["lawful_basis"]["article6"] = "f"
 
 
+def _recognised_legitimate_interest(d):
+    d["lawful_basis"]["article6"] = "ea"
+
+
 def _cpi_without_route(d):
     d["lawful_basis"]["duty_of_confidentiality"] = "not_applicable"
 
@@ -492,6 +496,7 @@ RULES = [
     (_schedule1_not_needed, "Article 9(2)(c) does not use a Schedule 1 condition"),
     (_part2_without_apd, "Schedule 1 Part 2 paragraph 6 needs an appropriate policy document"),
     (_legitimate_interests, "Government Digital Service is a public authority and cannot rely on Article 6(1)(f)"),
+    (_recognised_legitimate_interest, "cannot rely on Article 6(1)(ea) recognised legitimate interest for its tasks"),
     (_cpi_without_route, "duty_of_confidentiality cannot be not_applicable"),
     (_review_after_end, "review_date 2021-01-01 must fall between start_date and end_date"),
     (_delete_before_start, "retention: delete_by 2020-01-01 is before start_date"),
