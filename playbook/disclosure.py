@@ -16,6 +16,10 @@ an exact answer by graph search, so no solver is needed (see :func:`determined_c
 
 :func:`differencing_exposures` finds the small numbers an attacker gets by subtracting one release from the next,
 which each release's own checks cannot see.
+
+:func:`protected_rates` works out rates and percentages to publish beside a protected table. It uses only the
+published (suppressed or rounded) counts: a precise rate from the true counts, set beside rounded or hidden
+counts, would give the small numbers back.
 """
 
 from __future__ import annotations
@@ -320,10 +324,13 @@ def nhs_digital(table: pd.DataFrame, *, low: int = 1, high: int = 7, base: int =
     """NHS Digital's convention for counts below national level (from September 2018).
 
     Counts from ``low`` to ``high`` (1 to 7) are hidden as ``*``; every other count is rounded to the nearest
-    ``base`` (5). Totals are computed from the unrounded counts and then treated the same way. No secondary
-    suppression is needed, because rounding already blurs every cell and total. If the ``Total`` row is the
-    national count (rows are areas covering the whole country), pass ``national_row=True`` to publish it as it
-    is: the convention does not control national counts.
+    ``base`` (5). Totals are computed from the unrounded counts and then treated the same way. The convention
+    adds no secondary suppression: because every published cell and total is rounded, subtracting published
+    figures gives a range rather than a number. That works because of all three steps together; rounding alone
+    (:func:`round_counts`) can be unpicked, and even this rule can, in rare tables, narrow a hidden cell to a
+    single value (see ``test_even_the_nhs_rule_can_pin_a_hidden_cell_in_a_rare_row``). If the ``Total`` row is
+    the national count (rows are areas covering the whole country), pass ``national_row=True`` to publish it as
+    it is: the convention does not control national counts.
     """
     counts = add_totals(table)
     values = counts.to_numpy()
@@ -335,6 +342,51 @@ def nhs_digital(table: pd.DataFrame, *, low: int = 1, high: int = 7, base: int =
     published = pd.DataFrame(rounded, index=counts.index, columns=counts.columns).astype("Int64")
     hidden = pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
     return Rounded(published.mask(hidden), hidden)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rates and percentages
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def protected_rates(release: Suppressed | Rounded, numerator, denominator=TOTAL, *, axis: str = "columns",
+                    per: float = 100, decimals: int = 1) -> pd.Series:
+    """Rates to publish beside a protected table, worked out from its published counts and nothing else.
+
+    ``release`` is what :func:`suppress` or :func:`nhs_digital` returned. ``numerator`` and ``denominator`` are
+    two column labels (``axis="columns"``, one rate per row) or two row labels (``axis="index"``, one rate per
+    column); the denominator is the ``Total`` column or row unless you say otherwise. Each rate is the published
+    numerator divided by the published denominator, times ``per`` (100 for a percentage), rounded to
+    ``decimals`` places. It is ``<NA>`` where the numerator or the denominator is hidden, and where the
+    denominator is 0.
+
+    Why only the published counts: a rate worked out from the true counts, printed next to a rounded or hidden
+    count, lets a reader work that count back (3 out of 23 is 13.0%, and no other small count next to a
+    published 20 gives 13.0%). A rate from the published counts tells a reader nothing the counts do not. The
+    cost is accuracy: with a small denominator the rate can be several points away from the true rate, so
+    choose ``decimals`` to match (a rate from counts rounded to 5 is not worth more places than the counts).
+    """
+    if not isinstance(release, (Suppressed, Rounded)):
+        raise DisclosureError(
+            f"expected the result of suppress() or nhs_digital(), got {type(release).__name__}: rates must be "
+            "worked out from the protected counts, never from the true ones")
+    if axis not in ("columns", "index"):
+        raise DisclosureError(f"axis must be 'columns' or 'index', got {axis!r}")
+    if isinstance(per, bool) or not isinstance(per, (int, float, np.integer, np.floating)) or not per > 0:
+        raise DisclosureError(f"per must be a number above 0 (100 for a percentage), got {per!r}")
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)) or decimals < 0:
+        raise DisclosureError(f"decimals must be a whole number of 0 or more, got {decimals!r}")
+    published = release.published if axis == "columns" else release.published.T
+    tag = "column" if axis == "columns" else "row"
+    for role, label in (("numerator", numerator), ("denominator", denominator)):
+        if label not in published.columns:
+            raise DisclosureError(f"the {role} {label!r} is not a {tag} of the table; {tag}s are "
+                                  f"{[str(c) for c in published.columns]}")
+    top, bottom = published[numerator], published[denominator]
+    rates = (top.astype("Float64") / bottom.astype("Float64") * per).round(decimals)
+    rates = rates.mask(top.isna() | bottom.isna() | (bottom == 0))
+    rates.name = f"{numerator} per {per:g} {denominator}"
+    return rates
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -234,3 +234,160 @@ def test_rounding_turns_the_difference_into_a_range():
 def test_differencing_needs_matching_releases():
     with pytest.raises(d.DisclosureError, match="same rows and columns"):
         d.differencing_exposures(table([[1]]), table([[1, 2]]))
+
+
+# --- rates and percentages -------------------------------------------------------------------------------------
+
+
+def _nhs_interval(value):
+    """What a reader knows about a true count from one figure published under the NHS Digital rule."""
+    if pd.isna(value):
+        return 1, 7  # shown as *
+    if value == 0:
+        return 0, 0  # 1 and 2 would have been *, so a published 0 is a true 0
+    low, high = d.rounding_interval(int(value), 5)
+    return max(int(low), 8), int(high)  # 3 to 7 would have been *
+
+
+def test_a_rate_from_the_true_counts_gives_a_hidden_count_back():
+    """Why the rule exists: 3 of 23 is 13.0%. Beside a published 20 (a true 18 to 22), only 3 gives 13.0%."""
+    release = d.nhs_digital(table([[3, 20]]))
+    assert release.display().loc["area0"].tolist() == ["*", "20", "25"]
+    b_low, b_high = _nhs_interval(release.published.loc["area0", "week1"])
+    true_rate = round(3 / 23 * 100, 1)
+    fits = [a for a in range(1, 8) for b in range(b_low, b_high + 1) if round(a / (a + b) * 100, 1) == true_rate]
+    assert fits == [3]
+    # The protected rate gives nothing: the numerator is hidden, so the rate is too.
+    assert pd.isna(d.protected_rates(release, "week0").loc["area0"])
+
+
+def test_rates_are_protected_numerator_over_protected_denominator():
+    t = table([[3, 12, 25], [20, 4, 18], [15, 30, 40]])
+    release = d.nhs_digital(t)
+    rates = d.protected_rates(release, "week2")
+    published = release.published
+    for row in published.index:
+        top, bottom = published.loc[row, "week2"], published.loc[row, d.TOTAL]
+        assert rates.loc[row] == round(top / bottom * 100, 1)
+    # The accuracy cost: area1 is published as 20 of 40, so its rate is 50.0% where the truth is 18 of 42 (42.9%).
+    assert rates.loc["area1"] == 50.0 and round(18 / 42 * 100, 1) == 42.9
+    assert rates.name == "week2 per 100 Total"
+    by_row = d.protected_rates(release, "area0", axis="index", per=1000, decimals=0)
+    assert by_row.loc["week1"] == round(10 / 45 * 1000) == 222  # published 10 of a column total of 45, per 1,000
+    assert pd.isna(by_row.loc["week0"])  # area0's 3 is hidden
+
+
+def test_a_rate_beside_a_suppressed_numerator_or_denominator_is_suppressed():
+    t = table([[3, 12, 25], [20, 4, 18], [15, 30, 40]])
+    for release in (d.suppress(t, threshold=10), d.nhs_digital(t)):
+        hidden = release.hidden
+        gaps = 0
+        for numerator in t.columns:
+            rates = d.protected_rates(release, numerator)
+            expected_gap = hidden[numerator] | hidden[d.TOTAL]
+            assert (rates.isna() == expected_gap).all(), numerator
+            gaps += int(expected_gap.sum())
+        assert gaps >= 2  # the example really has hidden cells
+        for denominator in t.index:  # and the same the other way round, with a row as denominator
+            rates = d.protected_rates(release, d.TOTAL, denominator, axis="index")
+            assert (rates.isna() == (hidden.loc[denominator] | hidden.loc[d.TOTAL])).all(), denominator
+    # A denominator of 0 gives no rate rather than an error or infinity.
+    assert pd.isna(d.protected_rates(d.nhs_digital(table([[0, 0], [10, 20]])), "week0").loc["area0"])
+
+
+def test_a_published_rate_never_reveals_a_suppressed_count():
+    """Every published rate is a function of published counts: change a hidden count and no published rate
+    moves, whichever rule and denominator."""
+    t = table([[3, 12, 25], [20, 4, 18], [15, 30, 40]])
+    release = d.suppress(t, threshold=10)
+    cover = table([[4, 11, 25], [19, 5, 18], [15, 30, 40]])  # same published cells, different hidden ones
+    other = d.suppress(cover, threshold=10)
+    assert (other.hidden == release.hidden).all().all()
+    assert other.published.equals(release.published)
+    for numerator in [*t.columns, d.TOTAL]:
+        assert d.protected_rates(other, numerator).equals(d.protected_rates(release, numerator))
+
+
+# Every two-cell table (a, b) with a and b from 0 to 40, as one row each, under the NHS Digital rule. Rows do not
+# affect each other's published values, so one release holds every table an attacker could consider.
+_GRID = 41
+_CANDIDATES = pd.DataFrame({"a": np.repeat(np.arange(_GRID), _GRID), "b": np.tile(np.arange(_GRID), _GRID)},
+                           index=[f"t{i}" for i in range(_GRID * _GRID)])
+
+
+def _what_is_published(release):
+    """Per row: the published a, b, total, and the share of a and of b in the total (<NA> where hidden)."""
+    frame = release.published.drop(index=d.TOTAL)
+    rates = [d.protected_rates(release, col).drop(index=d.TOTAL) for col in ("a", "b")]
+    return pd.concat([frame, *rates], axis=1).astype("Float64").fillna(-1)
+
+
+_RELEASE = d.nhs_digital(_CANDIDATES)
+_PUBLISHED = _what_is_published(_RELEASE)
+
+
+def _pinned(published: pd.DataFrame, a: int, b: int) -> list[str]:
+    """The counts from 1 to 7 in table (a, b) that are the only value fitting everything published for it."""
+    seen = published.loc[f"t{a * _GRID + b}"]
+    fits = _CANDIDATES[(published == seen).all(axis=1).to_numpy()]
+    assert ((fits["a"] == a) & (fits["b"] == b)).any(), "the true table must fit what was published"
+    values = {"a": (a, set(fits["a"])), "b": (b, set(fits["b"])), "total": (a + b, set(fits["a"] + fits["b"]))}
+    return [name for name, (value, possible) in values.items() if 1 <= value <= 7 and len(possible) == 1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 30), st.integers(0, 30))
+def test_no_rate_and_counts_together_give_back_a_small_count_in_a_two_cell_table(a, b):
+    assert _pinned(_PUBLISHED, a, b) == []
+
+
+def test_the_same_attacker_does_recover_small_counts_when_rates_use_the_true_counts():
+    """The property above is not empty: given rates from the unrounded counts instead, the same search pins a
+    small count in most tables that hold one (361 of the 385 with a and b up to 30)."""
+    totals = _CANDIDATES["a"] + _CANDIDATES["b"]
+    true_rates = [(_CANDIDATES[col] / totals * 100).round(1).rename(f"true {col}") for col in ("a", "b")]
+    counts = _RELEASE.published.drop(index=d.TOTAL)
+    leaky = pd.concat([counts, *true_rates], axis=1).astype("Float64").fillna(-1)
+    pinned = [(a, b) for a in range(31) for b in range(31) if _pinned(leaky, a, b)]
+    assert (3, 20) in pinned
+    assert len(pinned) > 300
+
+
+def test_even_the_nhs_rule_can_pin_a_hidden_cell_in_a_rare_row():
+    """Rounding blurs each figure to a range, but ranges can meet at one point. Row 1, 8, 8 is published
+    *, 10, 10 with a total of 15 (true 17): the two 10s are at least 8 each, the total at most 17, so the * is 1.
+    This is why the chapter does not say rounding makes every table safe."""
+    release = d.nhs_digital(table([[1, 8, 8], [20, 30, 40]]))
+    row = release.published.loc["area0"]
+    assert release.display().loc["area0"].tolist() == ["*", "10", "10", "15"]
+    total_high = _nhs_interval(row[d.TOTAL])[1]
+    others_low = _nhs_interval(row["week1"])[0] + _nhs_interval(row["week2"])[0]
+    low, high = _nhs_interval(row["week0"])
+    assert (max(low, 0), min(high, total_high - others_low)) == (1, 1)
+
+
+def test_rounding_alone_can_be_unpicked():
+    """Rounding without hiding 1 to 7: four 3s are published as 5s with a total of 10 (true 12). Each 5 stands
+    for 3 to 7 and the total for at most 12, so every cell must be exactly 3."""
+    rounded = d.round_counts(table([[3, 3, 3, 3]]))
+    assert rounded.loc["area0"].tolist() == [5, 5, 5, 5, 10]
+    low, _ = d.rounding_interval(rounded.loc["area0"].to_numpy(), 5)
+    _, total_high = d.rounding_interval(rounded.loc["area0", d.TOTAL], 5)
+    assert low[:-1].sum() == total_high  # the smallest the cells can be already reaches the largest total
+
+
+def test_bad_rate_requests_are_refused_with_the_reason():
+    t = table([[3, 12], [20, 40]])
+    release = d.nhs_digital(t)
+    with pytest.raises(d.DisclosureError, match="never from the true ones"):
+        d.protected_rates(d.add_totals(t), "week0")
+    with pytest.raises(d.DisclosureError, match=r"numerator 'week9' is not a column.*'week0', 'week1', 'Total'"):
+        d.protected_rates(release, "week9")
+    with pytest.raises(d.DisclosureError, match=r"denominator 'area7' is not a row"):
+        d.protected_rates(release, "area0", "area7", axis="index")
+    with pytest.raises(d.DisclosureError, match="axis"):
+        d.protected_rates(release, "week0", axis="rows")
+    with pytest.raises(d.DisclosureError, match="per must be a number above 0"):
+        d.protected_rates(release, "week0", per=0)
+    with pytest.raises(d.DisclosureError, match="decimals"):
+        d.protected_rates(release, "week0", decimals=-1)
