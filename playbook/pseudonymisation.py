@@ -6,6 +6,12 @@ test: there are only about 909 million valid NHS numbers, so anyone can hash the
 (:func:`reverse_plain_hashes`). A keyed hash (HMAC-SHA256, RFC 2104) mixes in a secret, so only holders of the
 secret can make or check pseudonyms (:func:`keyed_pseudonyms`).
 
+A keyed hash does not protect anyone from the holders of the secret. Match keys such as initial, surname, postcode
+and house number have few possible values, so a key holder can key every candidate and read pseudonyms back
+(:func:`reverse_keyed_pseudonyms`). So a partner that only needs to know which of its own customers are on a list
+must never hold the secret: it sends its match keys to the key holder, which keys both sides, matches, and returns
+only the partner's own references that matched (:func:`match_for_partner`).
+
 The secret is never printed, logged or put into an error message by this module.
 """
 
@@ -16,7 +22,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -106,6 +112,54 @@ def pseudonymise_columns(frame: pd.DataFrame, columns: Iterable[str], secret: st
     for column in columns:
         out[column] = keyed_pseudonyms(frame[column], key)
     return out
+
+
+# --- Who holds the secret -----------------------------------------------------------------------------------
+
+
+def reverse_keyed_pseudonyms(pseudonyms: pd.Series, candidates: pd.Series | Iterable,
+                             secret: str | bytes | None) -> pd.Series:
+    """The candidate value behind each keyed pseudonym, where the candidates include it; otherwise missing.
+
+    This is the dictionary attack of :func:`reverse_plain_hashes`, open to anyone who holds the secret: key every
+    candidate once, then look each pseudonym up. It shows why a partner must not hold the secret when the values
+    behind the pseudonyms (names, addresses, email addresses) can be listed. Without the secret it cannot run.
+    """
+    key = check_secret(secret)
+    values = _as_text(candidates).dropna().drop_duplicates()
+    table = pd.Series(values.to_numpy(), index=keyed_pseudonyms(values, key).to_numpy(), dtype="string")
+    text = pseudonyms.astype("string")
+    found = text.map(table)
+    return pd.Series(found.to_numpy(), index=pseudonyms.index, name=pseudonyms.name, dtype="string")
+
+
+def match_for_partner(ours: pd.DataFrame, theirs: pd.DataFrame, keys: Sequence[str], reference: str,
+                      secret: str | bytes | None) -> pd.DataFrame:
+    """Run by the key holder alone: the partner's own references whose match keys equal one of ours.
+
+    ``ours`` holds the key holder's standardised match keys; ``theirs`` holds the partner's reference column and
+    the same standardised keys. The key holder keys both sides with its secret, which never leaves it, and joins
+    on each key in turn. A missing key never matches. The result has one column, ``reference``, with each matched
+    reference once, sorted: it holds nothing from ``ours``, so the partner learns which of its own records matched
+    and nothing about anyone else's. Delete ``theirs`` once the match is done.
+    """
+    keys = list(keys)
+    if not keys:
+        raise ValueError("give at least one match key")
+    wanted = (("ours", ours, keys), ("theirs", theirs, keys + [reference]))
+    missing = [f"{side}.{column}" for side, frame, columns in wanted for column in columns if column not in frame]
+    if missing:
+        raise KeyError(f"columns not in the data: {', '.join(missing)}")
+    refs = theirs[reference]
+    if refs.isna().any() or refs.duplicated().any():
+        raise ValueError(f"every row of the partner's data needs its own {reference}: found blanks or repeats")
+    key = check_secret(secret)
+    matched: set = set()
+    for column in keys:
+        ours_keyed = set(keyed_pseudonyms(ours[column], key).dropna())
+        theirs_keyed = keyed_pseudonyms(theirs[column], key)
+        matched.update(refs[theirs_keyed.isin(ours_keyed).fillna(False).to_numpy(dtype=bool)].tolist())
+    return pd.DataFrame({reference: sorted(matched)}, dtype=refs.dtype)
 
 
 # --- Why a plain hash fails ---------------------------------------------------------------------------------

@@ -101,3 +101,63 @@ def test_extrapolation_scales_to_the_full_space():
     assert figures["full_space_seconds"] == pytest.approx(909.09, rel=1e-3)
     with pytest.raises(ValueError):
         ps.extrapolate_to_full_space(0, 10)
+
+
+# --- Who holds the secret ----------------------------------------------------------------------------------
+
+
+def test_a_key_holder_reverses_keyed_pseudonyms_of_listed_values():
+    candidates = pd.Series([f"{i}|SMITH|AB1 2CD|{n}" for i in "ABC" for n in range(1, 30)], dtype="string")
+    targets = pd.Series(["B|SMITH|AB1 2CD|7", "Z|JONES|XY9 9ZZ|1", None], dtype="string")
+    pseudonyms = ps.keyed_pseudonyms(targets, SECRET)
+    found = ps.reverse_keyed_pseudonyms(pseudonyms, candidates, SECRET)
+    assert found.iloc[0] == "B|SMITH|AB1 2CD|7"
+    assert found.iloc[1:].isna().all()  # not among the candidates, or missing
+    assert ps.reverse_keyed_pseudonyms(pseudonyms, candidates, SECRET + "x").isna().all()  # another key: nothing
+    assert ps.reverse_keyed_pseudonyms(pd.Series(["not a pseudonym"]), candidates, SECRET).isna().all()
+    with pytest.raises(ps.SecretKeyError):
+        ps.reverse_keyed_pseudonyms(pseudonyms, candidates, None)
+
+
+def _sides():
+    ours = pd.DataFrame({"address": ["A|SMITH|AB1 2CD|7", "B|JONES|AB1 2CD|9", None],
+                         "email": [None, "b.jones@example.org", "c.khan@example.net"]}, dtype="string")
+    theirs = pd.DataFrame({"customer_id": ["C3", "C1", "C2", "C4"],
+                           "address": ["A|SMITH|AB1 2CD|7", None, "D|PATEL|ZZ1 1ZZ|1", None],
+                           "email": ["a.smith@example.com", "c.khan@example.net", None, None]}, dtype="string")
+    return ours, theirs
+
+
+def test_the_key_holder_returns_only_the_partners_own_matched_references():
+    ours, theirs = _sides()
+    out = ps.match_for_partner(ours, theirs, ["address", "email"], "customer_id", SECRET)
+    assert list(out.columns) == ["customer_id"]
+    assert out["customer_id"].tolist() == ["C1", "C3"]  # C3 on address, C1 on email; blanks never match
+    assert set(out["customer_id"]) <= set(theirs["customer_id"])
+    text = out.to_csv()
+    assert not any(value in text for value in ours.stack().dropna().tolist())  # nothing of ours goes back
+    assert ps.match_for_partner(ours, theirs, ["email"], "customer_id", SECRET)["customer_id"].tolist() == ["C1"]
+
+
+def test_matching_for_a_partner_refuses_weak_secrets_missing_columns_and_unclear_references():
+    ours, theirs = _sides()
+    with pytest.raises(ps.SecretKeyError):
+        ps.match_for_partner(ours, theirs, ["address"], "customer_id", "short")
+    with pytest.raises(KeyError, match="theirs.phone"):
+        ps.match_for_partner(ours.assign(phone="1"), theirs, ["phone"], "customer_id", SECRET)
+    with pytest.raises(ValueError, match="customer_id"):
+        ps.match_for_partner(ours, theirs.assign(customer_id="C1"), ["address"], "customer_id", SECRET)
+    with pytest.raises(ValueError):
+        ps.match_for_partner(ours, theirs, [], "customer_id", SECRET)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", None]), min_size=1, max_size=8),
+       st.lists(st.sampled_from(["a", "b", "e", None]), min_size=1, max_size=8))
+def test_matched_references_are_exactly_the_partner_rows_whose_key_we_hold(ours_keys, their_keys):
+    ours = pd.DataFrame({"k": pd.Series(ours_keys, dtype="string")})
+    theirs = pd.DataFrame({"ref": [f"R{i}" for i in range(len(their_keys))],
+                           "k": pd.Series(their_keys, dtype="string")})
+    out = ps.match_for_partner(ours, theirs, ["k"], "ref", SECRET)["ref"].tolist()
+    held = {k for k in ours_keys if k is not None}
+    assert out == sorted(f"R{i}" for i, k in enumerate(their_keys) if k is not None and k in held)
