@@ -30,7 +30,8 @@ DISCLAIMER = ("This assessment supports a decision; it is not legal advice. It s
               "team, and record who made the decision.")
 
 IDENTIFIABILITY = ("not_personal_data", "identifiable", "de_identified", "anonymised")
-ORGANISATION_TYPES = ("public_authority", "competent_authority", "private_company", "charity")
+ORGANISATION_TYPES = ("ministerial_department", "public_authority", "competent_authority", "private_company",
+                      "charity")
 RECIPIENT_ROLES = ("controller", "joint_controller", "processor")
 PURPOSES = ("individual_care", "public_health", "public_service_delivery", "safeguarding", "research",
             "law_enforcement", "commercial")
@@ -47,8 +48,10 @@ QUESTIONS: dict[str, tuple[Any, str]] = {
     "special_category": (bool, "Does it include special category data, such as data about health?"),
     "confidential_patient_information": (bool, "Is it confidential patient information from health or care "
                                          "records?"),
-    "discloser": (ORGANISATION_TYPES, "Who shares the data? (competent_authority: a law enforcement body under "
-                  "DPA 2018 Part 3, such as a police force)"),
+    "discloser": (ORGANISATION_TYPES, "Who shares the data? (ministerial_department: a government department "
+                  "headed by a minister; public_authority: any other public body, such as a council or an NHS "
+                  "body; competent_authority: a law enforcement body under DPA 2018 Part 3, such as a police "
+                  "force)"),
     "discloser_health_or_care": (bool, "Does the discloser hold this data for health or adult social care "
                                  "functions (an NHS body, a GP practice, a council's adult social care)?"),
     "recipient": (ORGANISATION_TYPES, "Who receives it?"),
@@ -73,7 +76,7 @@ QUESTIONS: dict[str, tuple[Any, str]] = {
 #: Purposes a public body can pursue as a task set out in law. Commercial gain is not one of them.
 PUBLIC_PURPOSES = ("individual_care", "public_health", "public_service_delivery", "safeguarding", "research",
                    "law_enforcement")
-PUBLIC_BODIES = ("public_authority", "competent_authority")
+PUBLIC_BODIES = ("ministerial_department", "public_authority", "competent_authority")
 
 #: The sections a point can sit in, in the order they are shown.
 SECTIONS = ("candidate", "needs", "warning", "stop", "outside")
@@ -416,7 +419,8 @@ def article9_rules(s: Scenario) -> list[Point]:
     if s.purpose in ("individual_care", "public_health"):
         points += _health_professional_conditions(s)
     elif s.purpose == "public_service_delivery":
-        if s.powers & {"statutory_function", "crown_common_law", "legal_requirement"}:
+        if s.powers & {"statutory_function", "legal_requirement"} or (
+                "crown_common_law" in s.powers and s.discloser == "ministerial_department"):
             add(_p("candidate", "article9", "9(2)(g) para 6", "Substantial public interest, with DPA 2018 "
                    "Schedule 1 paragraph 6: a function conferred by an enactment or rule of law, or a function of "
                    "the Crown, a Minister or a government department.", "dpa2018", "Schedule 1 paragraph 6"))
@@ -567,9 +571,13 @@ def legal_power_rules(s: Scenario) -> list[Point]:
     if "statutory_function" in s.powers:
         add(_p("candidate", "legal_power", "statutory_function", "The discloser's statutory functions, express or "
                "implied: name the Act and section.", "ico2021datasharingcode", "lawfulness"))
-    if "crown_common_law" in s.powers:
-        add(_p("candidate", "legal_power", "crown_common_law", "The common-law powers of the Crown, for a "
-               "ministerial department only, and only where no statute limits them.", "dpa2018", "section 8(d)"))
+    if "crown_common_law" in s.powers and s.discloser == "ministerial_department":
+        add(_p("candidate", "legal_power", "crown_common_law", "The common-law powers of the Crown, where no "
+               "statute limits them.", "dpa2018", "section 8(d)"))
+    elif "crown_common_law" in s.powers:
+        add(_p("warning", "legal_power", "crown_powers_not_available", "Only a ministerial department has the "
+               "Crown's common-law powers. Another public body must find its power in the law that created it.",
+               "dpa2018", "section 8(c) and (d)"))
     if "legal_requirement" in s.powers:
         add(_p("candidate", "legal_power", "legal_requirement", "The law that requires the disclosure.",
                "ico2021datasharingcode", "lawfulness"))

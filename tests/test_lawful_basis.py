@@ -282,8 +282,17 @@ def test_data_that_is_not_patient_information_asks_nothing_about_confidentiality
 
 def test_public_bodies_need_a_legal_power_and_others_are_not_asked():
     assert "legal_power_missing" in run(PLAIN, powers=[]).codes()
-    assert run(PLAIN, powers=["crown_common_law", "civil_contingencies"]).options("legal_power") == [
-        "crown_common_law", "civil_contingencies"]
+    department = run(PLAIN, discloser="ministerial_department", powers=["crown_common_law", "civil_contingencies"])
+    assert department.options("legal_power") == ["crown_common_law", "civil_contingencies"]
+
+
+def test_only_a_ministerial_department_has_the_crowns_powers():
+    council = run({**PLAIN, "special_category": True}, powers=["crown_common_law"])
+    assert "crown_common_law" not in council.options("legal_power")
+    assert {"crown_powers_not_available", "legal_power_missing", "para6_needs_function"} <= council.codes()
+    department = run({**PLAIN, "special_category": True}, discloser="ministerial_department",
+                     powers=["crown_common_law"])
+    assert department.options("article9") == ["9(2)(g) para 6"]
     assert not [p for p in run(COMPANY_HEALTH, consent="explicit").points if p.topic == "legal_power"]
 
 
