@@ -1,34 +1,50 @@
-"""Paperwork from the purpose: draft a DPIA and one data sharing agreement per recipient from the specification.
+"""Paperwork from the purpose: draft a DPIA, the data sharing agreements and the other documents from the specification.
 
 The purpose specification already says what the share is for, who receives which fields and why, which rows, on
 what lawful basis and until when. A DPIA and a data sharing agreement must say the same things, so they are drafted
 from the same file and change when it changes. Nothing is invented: whatever the specification cannot know (risk
 scores, security measures, who signed) is left as a "To complete:" prompt for a person to fill in.
 
+The wording of every document lives in a template in ``playbook/templates/`` (see :mod:`playbook.rendering`), so
+it can be improved without touching Python. This module only works out the values the templates need: which
+fields each recipient receives and is refused, the risks the specification points to, and what the lawful-basis
+decision model finds. :data:`DOCUMENT_TYPES` lists every document; :func:`write_drafts` writes a full set for a
+specification, and :func:`write_blank_templates` writes a blank version of each, in Markdown and Word.
+
 Where the caller gives the decision model's remaining answers, the drafts also carry what
 :func:`playbook.lawful_basis.assess` finds and its Annex B decision record; the legal logic stays in that module.
 
 The drafts support the people who write the final documents; they are not legal advice.
+
+From the command line::
+
+    python -m playbook.documents SPEC.yaml --out DIR [--format md,docx] [--answers ANSWERS.yaml] [--date YYYY-MM-DD]
+    python -m playbook.documents --blank --out DIR [--format md,docx]
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
 import os
 import re
 import shutil
+import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import yaml
 
 from playbook import lawful_basis
-from playbook.purpose import (ARTICLE6_BASES, ARTICLE9_CONDITIONS, CONFIDENTIALITY_ROUTES, PurposeSpec,
-                              check_field, parse_spec)
+from playbook.purpose import (ARTICLE6_BASES, ARTICLE9_CONDITIONS, CONFIDENTIALITY_ROUTES, PurposeSpec, Recipient,
+                              SpecError, check_field, parse_spec)
+from playbook.rendering import TO_COMPLETE, TemplateError, day, markdown_to_docx, render_markdown
 
-#: The marker for everything a person must fill in by hand. Search a draft for it before anyone signs.
-TO_COMPLETE = "To complete:"
+__all__ = ["DOCUMENT_TYPES", "FORMATS", "SOURCE_NAMES", "TO_COMPLETE", "DocumentType", "DraftError",
+           "assess_recipient", "day", "draft", "draft_data_sharing_agreement", "draft_decision_record",
+           "draft_dpia", "main", "spec_choices", "write_blank_templates", "write_drafts"]
 
 #: Words for the references.bib keys that :mod:`playbook.lawful_basis` cites, so a draft names sources in words.
 SOURCE_NAMES = {
@@ -66,51 +82,19 @@ _CONFIDENTIALITY_CHOICE = {"consent": "consent", "copi_notice": "copi_regulation
                            "legal_requirement": "legal_requirement", "section_251_support": "section_251",
                            "overriding_public_interest": "overriding_public_interest", "not_applicable": None}
 
+#: The formats a document can be written in.
+FORMATS = ("md", "docx")
+
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
 
 
 class DraftError(ValueError):
-    """The drafts cannot be made as asked: unknown recipient, bad answers, or a folder that already exists."""
+    """The drafts cannot be made as asked: unknown recipient or format, bad answers, or a folder already in use."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Small pieces every draft uses
+# The specification and the decision model
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def day(date: _dt.date) -> str:
-    """A date as GOV.UK writes it, for example '31 December 2020', the same on every machine and locale."""
-    return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
-
-
-def _todo(what: str) -> str:
-    return f"**{TO_COMPLETE}** {what}"
-
-
-def _cell(value: Any) -> str:
-    return str(value).replace("\n", " ").replace("|", "\\|")
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _row_reasons(rec) -> list[str]:
-    """Why each condition on rows is needed, for the conditions whose reason the specification records."""
-    reasons = [f"- `{rule.describe()}`: {rule.reason}" for rule in rec.row_scope if rule.reason]
-    return ["Why each condition on rows is needed:", "", *reasons, ""] if reasons else []
-
-
-def _names(items: Sequence[str]) -> str:
-    return ", ".join(f"`{i}`" for i in items)
-
-
-def _words(name: str) -> str:
-    return name.replace("_", " ")
 
 
 def _resolve(spec: PurposeSpec | Mapping[str, Any] | os.PathLike) -> tuple[PurposeSpec, str]:
@@ -122,7 +106,7 @@ def _resolve(spec: PurposeSpec | Mapping[str, Any] | os.PathLike) -> tuple[Purpo
         checked = spec
     elif isinstance(spec, os.PathLike):
         path = Path(spec)
-        checked = parse_spec(yaml.safe_load(path.read_text(encoding="utf-8")), source=path.name)
+        checked = parse_spec(path.read_text(encoding="utf-8"), source=path.name)
     elif isinstance(spec, Mapping):
         checked = parse_spec(spec, source=str(spec.get("id") or "<mapping>"))
     else:
@@ -135,24 +119,11 @@ def _resolve(spec: PurposeSpec | Mapping[str, Any] | os.PathLike) -> tuple[Purpo
     return checked, label
 
 
-def _notice(title: str, label: str, generated_on: _dt.date | None) -> str:
-    when = f" on {day(generated_on)}" if generated_on else ""
-    return "\n".join([
-        f"### {title}",
-        "",
-        f"**Draft generated from the {label}{when}.** It is not legal advice. The data protection officer and "
-        "legal advisers must review it before anyone relies on it or signs it. Every item marked "
-        f"\"{TO_COMPLETE}\" needs a fact that the specification does not hold.",
-    ])
-
-
-def _responsibility(text: str) -> str:
-    return text or _todo("what this party is responsible for.")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The decision model, fed by the specification
-# ---------------------------------------------------------------------------------------------------------------
+def _recipient(spec: PurposeSpec, recipient_id: str) -> Recipient:
+    if recipient_id not in spec.recipients:
+        raise DraftError(f"no recipient {recipient_id!r} in specification {spec.id!r}; "
+                         f"valid recipients: {', '.join(sorted(spec.recipients))}")
+    return spec.recipients[recipient_id]
 
 
 def assess_recipient(spec: PurposeSpec, recipient_id: str, answers: Mapping[str, Any]) -> lawful_basis.Assessment:
@@ -194,188 +165,15 @@ def spec_choices(spec: PurposeSpec) -> dict[str, str | None]:
 
 
 def _cite(point: lawful_basis.Point) -> str:
+    """A point's source in words and its pinpoint, for example 'UK GDPR, Article 35(3)(b)'."""
     return f"{SOURCE_NAMES.get(point.source, point.source)}, {point.pinpoint}"
 
 
-def _points(points: Sequence[lawful_basis.Point]) -> list[str]:
-    return [f"- {p.text} (source: {_cite(p)})" for p in points]
-
-
-def _recipient(spec: PurposeSpec, recipient_id: str):
-    if recipient_id not in spec.recipients:
-        raise DraftError(f"no recipient {recipient_id!r} in specification {spec.id!r}; "
-                         f"valid recipients: {', '.join(sorted(spec.recipients))}")
-    return spec.recipients[recipient_id]
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The DPIA
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _lawful_basis_lines(spec: PurposeSpec) -> list[str]:
-    """The lawful basis record as the specification states it, in words a reviewer can check line by line."""
-    basis = spec.lawful_basis
-    lines = [f"- UK GDPR Article 6(1)({basis.article6}): {ARTICLE6_BASES[basis.article6]}."]
-    if basis.article9:
-        lines.append(f"- UK GDPR Article 9(2)({basis.article9}): {ARTICLE9_CONDITIONS[basis.article9]}.")
-    if basis.schedule1:
-        lines.append(f"- Data Protection Act 2018 Schedule 1 Part {basis.schedule1[0]} "
-                     f"paragraph {basis.schedule1[1]}.")
-    if basis.appropriate_policy_document:
-        lines.append(f"- Appropriate policy document: {basis.appropriate_policy_document}")
-    lines.append(f"- Common law duty of confidentiality: {CONFIDENTIALITY_ROUTES[basis.duty_of_confidentiality]}.")
-    lines.append(f"- Legal power: {basis.legal_power}")
-    if basis.note:
-        lines.append(f"- Note: {basis.note}")
-    return lines
-
-
-def _dpia_need(spec: PurposeSpec, assessments) -> list[str]:
-    out = ["#### 1. The need for the processing and for a DPIA", "",
-           f"**Purpose.** {spec.purpose}", "", f"**Public benefit.** {spec.public_benefit}", ""]
-    if spec.special_category:
-        out += [f"The specification records that the data is special category data. {spec.data_note}".rstrip(), ""]
-    if spec.confidential_patient_information:
-        out += ["The specification records that the data includes confidential patient information.", ""]
-    screen = _unique(p for a in assessments for p in a.needs if p.topic == "dpia")
-    if screen:
-        out += ["What the lawful-basis decision model says about the need for a DPIA:", "", *_points(screen)]
-    else:
-        out.append(_todo("say whether UK GDPR Article 35 or the ICO's list of high-risk processing requires this "
-                         "DPIA, and why. The answer depends on facts the specification does not hold, such as "
-                         "the scale of the processing and whether it matches data from several sources."))
-    return out
-
-
-def _dpia_processing(spec: PurposeSpec) -> list[str]:
-    recipients = list(spec.recipients.values())
-    parties = [(spec.source.name, "source", _responsibility(spec.source.responsibility))]
-    parties += [(c.name, _words(c.role), _responsibility(c.responsibility)) for c in spec.controllers]
-    receivers = {name: [r.id for r in recipients if name in r.fields] for name in spec.fields}
-    return [
-        "#### 2. The nature, scope, context and purposes of the processing", "",
-        "##### Nature", "",
-        _table(["organisation", "role", "responsibility"], parties), "",
-        _table(["recipient", "id", "organisation type", "role", "uses", "rows it receives"],
-               [(r.name, f"`{r.id}`", _words(r.organisation_type), _words(r.role), _names(r.uses),
-                 r.describe_rows()) for r in recipients]), "",
-        _todo("how the data is collected, sent, stored and deleted, and which systems and processors handle it."),
-        "",
-        "##### Scope", "",
-        _table(["field", "what it holds", "special category", "recipients"],
-               [(f"`{f.name}`", f.description, "yes" if f.special_category else "no",
-                 _names(receivers[f.name]) or "none") for f in spec.fields.values()]), "",
-        f"The share runs from {day(spec.start_date)} to {day(spec.end_date)}, with a review by "
-        f"{day(spec.review_date)}. Every copy is deleted by {day(spec.delete_by)}. {spec.retention_note}".rstrip(),
-        "",
-        _todo("how many people the data is about, and the area it covers."), "",
-        "##### Context", "",
-        _todo("the relationship with the people the data is about, whether they would expect this use, whether "
-              "any are children or in vulnerable circumstances, and any public concerns."), "",
-        "##### Purposes", "",
-        _table(["permitted use", "what it allows", "recipients"],
-               [(f"`{use}`", text, _names([r.id for r in recipients if use in r.uses]) or "none")
-                for use, text in spec.permitted_uses.items()]), "",
-        "##### Lawful basis", "",
-        *_lawful_basis_lines(spec),
-    ]
-
-
-def _dpia_consultation(spec: PurposeSpec) -> list[str]:
-    organisations = [spec.source.name, *(c.name for c in spec.controllers),
-                     *(r.name for r in spec.recipients.values())]
-    return [
-        "#### 3. Consultation", "",
-        "UK GDPR Article 35(2) requires the controller to seek the advice of its data protection officer. "
-        "UK GDPR Article 35(9) asks it to seek the views of the people the data is about, or their "
-        "representatives, where that is appropriate.", "",
-        "Organisations the specification names, to involve:", "",
-        *(f"- {name}" for name in organisations), "",
-        _todo("who you consulted, including the people the data is about or their representatives, when, what "
-              "they said and what changed as a result; or why you did not consult them."),
-    ]
-
-
-def _dpia_necessity(spec: PurposeSpec) -> list[str]:
-    out = ["#### 4. Necessity and proportionality", "",
-           "Each recipient receives only the fields with a justification recorded for it, and only the rows its "
-           "scope allows. Code that makes the extracts reads the same specification, so it cannot send a field "
-           "that is not listed here.", "",
-           "##### Fields refused for every recipient", ""]
-    if spec.excluded_fields:
-        out.append(_table(["field", "why no recipient receives it"],
-                          [(f"`{name}`", why) for name, why in spec.excluded_fields.items()]))
-    else:
-        out.append("The specification excludes no field for every recipient.")
-    for rec in spec.recipients.values():
-        refused = [n for n in spec.fields
-                   if n not in spec.excluded_fields and not check_field(spec, rec.id, n).allowed]
-        out += ["", f"##### {rec.name}", "",
-                f"Recipient `{rec.id}`. Uses: {_names(rec.uses)}. Rows: {rec.describe_rows()}.", "",
-                *_row_reasons(rec),
-                _table(["field", "why this recipient needs it"],
-                       [(f"`{name}`", why) for name, why in rec.fields.items()]), ""]
-        out.append(f"Refused for this recipient because no justification is recorded for it: {_names(refused)}."
-                   if refused else "Every field in the catalogue that is not excluded goes to this recipient.")
-    out += ["", "##### Uses refused", "",
-            _table(["use", "why it is refused"], [(f"`{u}`", why) for u, why in spec.prohibited_uses.items()])
-            if spec.prohibited_uses else "The specification lists no prohibited use.", "",
-            _todo("why a less intrusive approach, such as fewer fields, aggregate data or consent, would not meet "
-                  "the purpose, and how the data will be kept accurate and up to date.")]
-    return out
-
-
-def _risks(spec: PurposeSpec) -> list[tuple[str, str]]:
-    """Risks the specification itself points to, each with the part of the file it comes from."""
-    risks = [(f"Someone loses, misuses or wrongly discloses the {len(r.fields)} fields held by {r.name}.",
-              f"recipient `{r.id}`") for r in spec.recipients.values()]
-    if spec.special_category:
-        risks.append(("Someone learns about a person's health from the fact that they are in the data.",
-                      "`data.special_category`"))
-    risks += [(f"The data is used for {_words(use)}, which the purpose prohibits.", f"`uses.prohibited.{use}`")
-              for use in spec.prohibited_uses]
-    risks.append((f"Copies are kept after {day(spec.delete_by)}.", "`retention.delete_by`"))
-    return risks
-
-
-def _dpia_risks(spec: PurposeSpec) -> list[str]:
-    blank = _todo("likelihood of harm; severity of harm; overall risk.")
-    rows = [(i, risk, where, blank) for i, (risk, where) in enumerate(_risks(spec), 1)]
-    return ["#### 5. Risks to individuals", "",
-            "The specification points to the risks below but cannot score them: a person who knows the systems "
-            "and the people involved must judge how likely and how severe each one is.", "",
-            _table(["number", "risk to individuals", "where it comes from", "score"], rows), "",
-            _todo("risks the specification cannot show, such as errors or gaps in the source data that leave "
-                  "people without help, and the harm of not sharing.")]
-
-
-def _dpia_measures(spec: PurposeSpec) -> list[str]:
-    measures = [(f"Only {len(r.fields)} of the {len(spec.fields)} fields in the catalogue go to {r.name}; rows: "
-                 f"{r.describe_rows()}.", f"recipient `{r.id}`") for r in spec.recipients.values()]
-    if spec.excluded_fields:
-        measures.append((f"No recipient receives {_names(list(spec.excluded_fields))}.", "`excluded_fields`"))
-    if spec.prohibited_uses:
-        measures.append((f"Prohibited uses are written down with their reasons: {_names(list(spec.prohibited_uses))}.",
-                         "`uses.prohibited`"))
-    measures.append((f"Review by {day(spec.review_date)}; copies deleted by {day(spec.delete_by)}.",
-                     "`review_date`, `retention.delete_by`"))
-    rows = [(m, where, _todo("residual risk"), _todo("who approved it")) for m, where in measures]
-    return ["#### 6. Measures to reduce the risks", "",
-            _table(["measure", "where it comes from", "residual risk", "approved by"], rows), "",
-            _todo("security measures: how data is sent, stored and accessed, and by whom."), "",
-            "If a high risk remains that these measures cannot reduce, UK GDPR Article 36 requires the controller "
-            "to consult the ICO before the processing starts."]
-
-
-def _dpia_sign_off(spec: PurposeSpec) -> list[str]:
-    who = _todo("name, role and date")
-    rows = [("Measures approved by", who), ("Remaining risks accepted by", who),
-            ("Data protection officer's advice given by", who),
-            ("Summary of the data protection officer's advice", _todo("the advice, in a few sentences")),
-            ("Advice followed, or if not, why not", _todo("decision, reason, name and date")),
-            (f"Review due by {day(spec.review_date)}, carried out by", _todo("name and role"))]
-    return ["#### 7. Sign-off and outcome", "", _table(["item", "record"], rows)]
+def _sources_in_words(text: str) -> str:
+    """The decision model's citations, such as '(ukgdpr: Article 6(1)(e))', with the source named in words."""
+    for source, words in SOURCE_NAMES.items():
+        text = text.replace(f"({source}: ", f"(source: {words}, ")
+    return text
 
 
 def _unique(points) -> list:
@@ -387,200 +185,408 @@ def _unique(points) -> list:
     return out
 
 
-def draft_dpia(spec: PurposeSpec | Mapping[str, Any] | os.PathLike, answers: Mapping[str, Any] | None = None,
+# ---------------------------------------------------------------------------------------------------------------
+# The values each template needs beyond the specification itself
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _risks(spec: PurposeSpec) -> list[tuple[str, Any]]:
+    """Risks the specification itself points to, as (kind, item); the DPIA template words and numbers them."""
+    risks: list[tuple[str, Any]] = [("recipient", r) for r in spec.recipients.values()]
+    if spec.special_category:
+        risks.append(("special_category", None))
+    risks += [("prohibited_use", use) for use in spec.prohibited_uses]
+    risks.append(("retention", spec.delete_by))
+    return risks
+
+
+def _dpia_values(spec: PurposeSpec | None, recipient: Recipient | None,
+                 answers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Who receives each field and use, what each recipient is refused, the risks, and the model's findings."""
+    if spec is None:
+        return {"receivers": {}, "use_recipients": {}, "refused": {}, "risks": [], "screen": [], "needs": None,
+                "warnings": None, "cite": _cite}
+    recipients = list(spec.recipients.values())
+    assessments = [assess_recipient(spec, r.id, answers) for r in recipients] if answers is not None else []
+    return {
+        "receivers": {name: [r.id for r in recipients if name in r.fields] for name in spec.fields},
+        "use_recipients": {use: [r.id for r in recipients if use in r.uses] for use in spec.permitted_uses},
+        "refused": {r.id: [n for n in spec.fields
+                           if n not in spec.excluded_fields and not check_field(spec, r.id, n).allowed]
+                    for r in recipients},
+        "risks": _risks(spec),
+        "screen": _unique(p for a in assessments for p in a.needs if p.topic == "dpia"),
+        "needs": _unique(p for a in assessments for p in a.needs if p.topic != "dpia") if assessments else None,
+        "warnings": _unique(p for a in assessments for p in a.warnings) if assessments else None,
+        "cite": _cite,
+    }
+
+
+def _decision_values(spec: PurposeSpec | None, recipient: Recipient | None,
+                     answers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The decision model's Annex B record for one recipient, with the specification's choices.
+
+    ``decision`` is None when there is no assessment (a blank template, or no answers). Otherwise it holds the
+    verdict and either ``rows`` (item, record, and for the rows a person fills in, ``entry``: which one) or
+    ``problems``, when the specification chose a basis the model does not offer for these answers.
+    ``annex_b`` lists the rows of the form, for the blank version.
+    """
+    values: dict[str, Any] = {"annex_b": [label for label, _ in lawful_basis._ANNEX_B_ROWS], "decision": None}
+    if spec is None or recipient is None or answers is None:
+        return values
+    assessment = assess_recipient(spec, recipient.id, answers)
+    entries = lawful_basis._ENTRY_KEYS  # row label -> the entry a person (here, the template) writes
+    try:
+        # The template writes the entries; the model only needs to know that each one will be there.
+        record = lawful_basis.decision_record(assessment, **spec_choices(spec),
+                                              **{key: key for key in entries.values()})
+    except lawful_basis.ScenarioError as exc:
+        values["decision"] = {"verdict": assessment.verdict.value, "rows": None, "problems": exc.problems}
+        return values
+    rows = [{"item": item, "entry": entries.get(item), "record": _sources_in_words(text)}
+            for item, text in record.itertuples(index=False)]
+    values["decision"] = {"verdict": assessment.verdict.value, "rows": rows, "problems": None}
+    return values
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The registry of documents
+# ---------------------------------------------------------------------------------------------------------------
+
+#: What a document covers: one per specification, one per recipient, or one per recipient that is a processor.
+SCOPES = ("specification", "recipient", "processor")
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    """One kind of document: its template, its title, and how many a specification gets.
+
+    ``description`` says in one sentence what the document is for, for the list of downloads.
+    ``file`` names the file: ``<file>.md`` for one per specification and for every blank template,
+    ``<file>-<recipient id>.md`` for one per recipient. ``needs_answers``: drafted from a specification only when
+    the decision model's answers are given (a blank version is always written). ``values`` works out any context
+    the template needs beyond the specification, from (spec, recipient, answers); spec is None when blank.
+    """
+
+    name: str
+    template: str
+    title: str
+    scope: str
+    file: str
+    description: str
+    needs_answers: bool = False
+    values: Callable[[PurposeSpec | None, Recipient | None, Mapping[str, Any] | None], dict[str, Any]] | None = None
+
+    def stem(self, recipient_id: str | None = None) -> str:
+        """The file name without its format: ``dpia``, ``agreement-supermarkets``, ``agreement`` when blank."""
+        return self.file if recipient_id is None else f"{self.file}-{recipient_id}"
+
+    def applies_to(self, recipient: Recipient) -> bool:
+        return self.scope == "recipient" or (self.scope == "processor" and recipient.role == "processor")
+
+
+#: Every document the playbook drafts, in the order a set is written.
+DOCUMENT_TYPES: dict[str, DocumentType] = {d.name: d for d in (
+    DocumentType("dpia", "dpia.md.j2", "Data protection impact assessment", "specification", "dpia",
+                 "Assesses the risks of the share to people, and how to reduce them, before it starts "
+                 "(UK GDPR Article 35).", values=_dpia_values),
+    DocumentType("data-sharing-agreement", "data-sharing-agreement.md.j2", "Data sharing agreement", "recipient",
+                 "agreement", "Sets out what one recipient receives, what it may do with the data and how it "
+                 "protects it, as the ICO data sharing code recommends.", values=_decision_values),
+    DocumentType("decision-record", "decision-record.md.j2", "Sharing decision record", "recipient",
+                 "decision-record", "Records the decision to share with one recipient, on what basis and why, laid "
+                 "out like Annex B of the ICO data sharing code.", needs_answers=True, values=_decision_values),
+    DocumentType("privacy-information", "privacy-information.md.j2", "Privacy information", "specification",
+                 "privacy-information", "Tells the people the data is about what happens to it and what their "
+                 "rights are (UK GDPR Articles 13 and 14)."),
+    DocumentType("processor-clauses", "processor-clauses.md.j2", "Processor clauses", "processor",
+                 "processor-clauses", "The terms a contract with a processor must contain (UK GDPR Article "
+                 "28(3)), for each recipient that acts only on the controller's instructions."),
+    DocumentType("sharing-checklist", "sharing-checklist.md.j2", "Data sharing checklist", "specification",
+                 "sharing-checklist", "Checks, step by step, that the share is ready to start and that each "
+                 "document is in place."),
+    DocumentType("self-assessment", "self-assessment.md.j2", "Data ethics self-assessment", "specification",
+                 "self-assessment", "A team scores itself on transparency, accountability and fairness before it "
+                 "shares, following the Data Ethics Framework."),
+)}
+
+
+def _document_type(name: str) -> DocumentType:
+    if name not in DOCUMENT_TYPES:
+        raise DraftError(f"no document type {name!r}; document types: {', '.join(DOCUMENT_TYPES)}")
+    return DOCUMENT_TYPES[name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Drafting
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def draft(name: str, spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None = None,
+          recipient_id: str | None = None, answers: Mapping[str, Any] | None = None,
+          generated_on: _dt.date | None = None) -> str:
+    """Draft one document (a name in :data:`DOCUMENT_TYPES`) in Markdown.
+
+    With ``spec=None`` the result is the blank template, every value a "To complete:" item. A document with one
+    per recipient needs ``recipient_id`` from the specification; a blank one takes none.
+    """
+    doc = _document_type(name)
+    checked: PurposeSpec | None = None
+    label = recipient = None
+    if spec is None:
+        if recipient_id is not None or answers is not None:
+            raise DraftError("a blank template takes no recipient and no answers; give a specification")
+    else:
+        checked, label = _resolve(spec)
+        if doc.scope == "specification":
+            if recipient_id is not None:
+                raise DraftError(f"there is one {doc.title.lower()} per specification; give no recipient")
+        else:
+            if recipient_id is None:
+                raise DraftError(f"there is one {doc.title.lower()} per recipient; give a recipient, one of: "
+                                 f"{', '.join(sorted(checked.recipients))}")
+            recipient = _recipient(checked, recipient_id)
+            if not doc.applies_to(recipient):
+                raise DraftError(f"{doc.title.lower()} are only for processors, and recipient {recipient_id!r} "
+                                 f"is a {recipient.role.replace('_', ' ')}")
+    context: dict[str, Any] = {"spec": checked, "label": label, "generated_on": generated_on,
+                               "ARTICLE6_BASES": ARTICLE6_BASES, "ARTICLE9_CONDITIONS": ARTICLE9_CONDITIONS,
+                               "CONFIDENTIALITY_ROUTES": CONFIDENTIALITY_ROUTES}
+    if doc.scope != "specification":
+        context["recipient"] = recipient
+    if doc.values is not None:
+        context.update(doc.values(checked, recipient, answers))
+    return render_markdown(doc.template, **context)
+
+
+def draft_dpia(spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None, answers: Mapping[str, Any] | None = None,
                generated_on: _dt.date | None = None) -> str:
     """Draft a DPIA in Markdown from the specification, with "To complete:" where it cannot know the answer.
 
     ``answers`` (optional) are the lawful-basis decision model's answers that the specification does not hold;
-    given them, the draft includes the model's DPIA screen and what the share still needs.
+    given them, the draft includes the model's DPIA screen and what the share still needs. ``spec=None`` gives
+    the blank template.
     """
-    spec, label = _resolve(spec)
-    assessments = [assess_recipient(spec, rid, answers) for rid in spec.recipients] if answers is not None else []
-    parts = [
-        [_notice(f"Draft data protection impact assessment: {spec.title}", label, generated_on)],
-        _dpia_need(spec, assessments),
-        _dpia_processing(spec),
-        _dpia_consultation(spec),
-        _dpia_necessity(spec),
-        _dpia_risks(spec),
-        _dpia_measures(spec),
-    ]
-    if assessments:
-        needs = _unique(p for a in assessments for p in a.needs if p.topic != "dpia")
-        warnings = _unique(p for a in assessments for p in a.warnings)
-        parts.append(["##### Steps the decision model says are still needed", "", *_points(needs), "",
-                      "##### Warnings from the decision model", "", *(_points(warnings) or ["- None."])])
-    parts.append(_dpia_sign_off(spec))
-    return "\n\n".join("\n".join(p) for p in parts) + "\n"
+    return draft("dpia", spec, None, answers, generated_on)
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# The data sharing agreement, one per recipient
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _role_note(role: str) -> str:
-    if role == "processor":
-        return ("The recipient acts as a processor, so UK GDPR Article 28 requires a contract with the controller "
-                "that sets out the processing; this draft describes the processing for that contract.")
-    if role == "joint_controller":
-        return ("The recipient is a joint controller, so UK GDPR Article 26 requires the controllers to set out "
-                "their respective responsibilities in an arrangement; this draft is a starting point for it.")
-    return ("The recipient is a controller in its own right for the data it receives, and needs its own lawful "
-            "basis for what it does with it.")
-
-
-def _agreement_lawful_basis(spec: PurposeSpec, rec, assessment) -> list[str]:
-    out = ["#### 4. Lawful basis", "", "The specification records this basis for the share:", "",
-           *_lawful_basis_lines(spec)]
-    if rec.role in ("controller", "joint_controller"):
-        out += ["", _todo("the recipient's own lawful basis for its processing, if it differs from the above.")]
-    if assessment is not None:
-        out += ["", "##### Sharing decision record", "",
-                f"**Verdict of the decision model: {assessment.verdict.value}.**", ""]
-        try:
-            record = _decision_record(spec, rec, assessment)
-        except lawful_basis.ScenarioError as exc:
-            return out + [_todo("the specification's choices do not match what the decision model offers for "
-                                "these answers. Resolve each point with the data protection officer before "
-                                "anyone signs:"), "", *(f"- {problem}" for problem in exc.problems)]
-        out += ["Laid out like the sharing decision form in Annex B of the ICO data sharing code of practice. The "
-                "bases are the ones the specification chose; the decision model checked that it offers each of "
-                "them for these answers.", "", _table(["item", "record"], record.itertuples(index=False))]
-    return out
-
-
-def _decision_record(spec: PurposeSpec, rec, assessment):
-    """The Annex B record for one recipient, with the specification's choices and its sources named in words."""
-    record = lawful_basis.decision_record(
-            assessment,
-            **spec_choices(spec),
-            purpose=spec.purpose,
-            necessity=f"{len(rec.fields)} fields, each justified in section 5; rows: {rec.describe_rows()}.",
-            retention=f"Delete every copy by {day(spec.delete_by)}.",
-            security=_todo("see section 8."),
-            rights=_todo("see section 9."),
-            decision=_todo("share or not, and on what conditions."),
-            decided_by=_todo("name and role."),
-            date=_todo("date of the decision."),
-        )
-    for source, words in SOURCE_NAMES.items():
-        record["record"] = record["record"].str.replace(f"({source}: ", f"(source: {words}, ", regex=False)
-    record["record"] = record["record"].str.replace("Still to choose from:", f"**{TO_COMPLETE}** choose from:",
-                                                    regex=False)
-    return record
-
-
-def draft_data_sharing_agreement(spec: PurposeSpec | Mapping[str, Any] | os.PathLike, recipient_id: str,
-                                 answers: Mapping[str, Any] | None = None,
+def draft_data_sharing_agreement(spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None,
+                                 recipient_id: str | None = None, answers: Mapping[str, Any] | None = None,
                                  generated_on: _dt.date | None = None) -> str:
     """Draft the data sharing agreement for one recipient in Markdown, from the specification alone.
 
     It lists exactly the fields and rows the specification gives this recipient. ``answers`` (optional) are the
-    decision model's remaining answers; given them, the draft includes a sharing decision record.
+    decision model's remaining answers; given them, the draft includes a sharing decision record. ``spec=None``
+    gives the blank template.
     """
-    spec, label = _resolve(spec)
-    rec = _recipient(spec, recipient_id)
-    assessment = assess_recipient(spec, recipient_id, answers) if answers is not None else None
-    parties = [(spec.source.name, _words(spec.source.organisation_type), "source",
-                _responsibility(spec.source.responsibility))]
-    parties += [(c.name, _words(c.organisation_type), _words(c.role), _responsibility(c.responsibility))
-                for c in spec.controllers]
-    parties.append((rec.name, _words(rec.organisation_type), f"recipient ({_words(rec.role)})",
-                    f"Receives data for: {_names(rec.uses)}."))
-    onward = ("The specification names no onward recipient, so the recipient must not pass the data to anyone "
-              "else.")
-    if rec.role == "processor":
-        onward += (" It may use another processor only with the controller's written permission (UK GDPR Article "
-                   "28(2)). " + _todo("any other processors the recipient uses, with the permission given."))
-    parts = [
-        [_notice(f"Draft data sharing agreement with {rec.name}", label, generated_on), "",
-         f"This agreement covers one recipient, {rec.name} (`{rec.id}`), under the purpose \"{spec.title}\"."],
-        ["#### 1. Parties and roles", "",
-         _table(["party", "organisation type", "role", "responsibility"], parties), "", _role_note(rec.role), "",
-         _todo("the legal name, address and contact of each party, and who is responsible for this agreement at "
-               "each.")],
-        ["#### 2. Purpose and permitted uses", "", f"**Purpose.** {spec.purpose}", "",
-         f"**Public benefit.** {spec.public_benefit}", "", "The recipient may use the data only for:", "",
-         *(f"- `{use}`: {spec.permitted_uses[use]}" for use in rec.uses)],
-        ["#### 3. Prohibited uses", "",
-         "The recipient must not use the data for anything not listed in section 2. The purpose rules out these "
-         "uses in particular:", "",
-         *(f"- `{use}`: {why}" for use, why in spec.prohibited_uses.items())]
-        if spec.prohibited_uses else
-        ["#### 3. Prohibited uses", "", "The recipient must not use the data for anything not listed in section 2."],
-        _agreement_lawful_basis(spec, rec, assessment),
-        ["#### 5. Data shared", "",
-         f"The recipient receives these {len(rec.fields)} fields and no others:", "",
-         _table(["field", "what it holds", "why the recipient needs it"],
-                [(f"`{name}`", spec.fields[name].description, why) for name, why in rec.fields.items()]), "",
-         f"Rows: {rec.describe_rows()}.", "",
-         *_row_reasons(rec),
-         "Any other field needs a recorded justification and an updated specification, DPIA and agreement before "
-         "the recipient may receive it."],
-        ["#### 6. Retention and deletion", "",
-         f"The purpose ends on {day(spec.end_date)}. The recipient deletes every copy of the data, including "
-         f"copies it made, by {day(spec.delete_by)} at the latest. {spec.retention_note}".rstrip(), "",
-         _todo("how the recipient deletes the data, including backups, and how it confirms deletion.")],
-        ["#### 7. Review", "",
-         f"The parties review this agreement by {day(spec.review_date)}, and again whenever a field, a use or a "
-         "recipient changes in the specification."],
-        ["#### 8. Security and onward sharing", "",
-         _todo("how the data is sent and stored, who at the recipient may see it, and the security standard it "
-               "must meet."), "", onward],
-        ["#### 9. Individuals' rights", "",
-         "People must be told how their data is used (UK GDPR Articles 13 and 14), and have rights over it, such "
-         "as the rights of access and rectification (UK GDPR Articles 15 to 22).", "",
-         _todo("where the privacy information is published, which party answers requests from people, and how "
-               "the parties pass requests to each other.")],
-        ["#### 10. Breaches", "",
-         "A controller must report a personal data breach to the ICO without undue delay and, where possible, "
-         "within 72 hours of becoming aware of it, unless the breach is unlikely to put people at risk; a "
-         "processor must tell the controller without undue delay (UK GDPR Article 33).", "",
-         _todo("who each party contacts about a breach, and how quickly the recipient tells the other parties.")],
-        ["#### 11. Termination", "",
-         f"This agreement ends on {day(spec.end_date)}, when the purpose ends, unless the parties renew it with an "
-         f"updated specification. When it ends, the recipient deletes the data by {day(spec.delete_by)}.", "",
-         _todo("how a party can end the agreement early, the notice it must give, and what happens if a party "
-               "breaks the agreement.")],
-        ["#### 12. Signatures", "",
-         _table(["party", "signed by (name and role)", "date"],
-                [(name, _todo("name and role"), _todo("date")) for name, *_ in parties])],
-    ]
-    return "\n\n".join("\n".join(p) for p in parts) + "\n"
+    return draft("data-sharing-agreement", spec, recipient_id, answers, generated_on)
+
+
+def draft_decision_record(spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None,
+                          recipient_id: str | None = None, answers: Mapping[str, Any] | None = None,
+                          generated_on: _dt.date | None = None) -> str:
+    """Draft the sharing decision record for one recipient, laid out like Annex B of the ICO data sharing code.
+
+    Without ``answers`` (or with ``spec=None``) every row is left "To complete:"; with them, the record starts
+    with the decision model's verdict and repeats the bases the specification chose.
+    """
+    return draft("decision-record", spec, recipient_id, answers, generated_on)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Writing the drafts
+# Writing a set of documents
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def write_drafts(spec: PurposeSpec | Mapping[str, Any] | os.PathLike, folder: str | os.PathLike,
-                 answers: Mapping[str, Any] | None = None, generated_on: _dt.date | None = None) -> list[Path]:
-    """Write the DPIA and one agreement per recipient into a new folder, all or nothing.
+def _formats(formats: str | Sequence[str]) -> tuple[str, ...]:
+    """The formats asked for, checked: 'md', 'docx', or both (a sequence, or text such as 'md,docx')."""
+    if isinstance(formats, str):
+        formats = formats.split(",")
+    asked = tuple(dict.fromkeys(str(f).strip() for f in formats if str(f).strip()))
+    unknown = [f for f in asked if f not in FORMATS]
+    if unknown:
+        raise DraftError(f"unknown format {', '.join(repr(f) for f in unknown)}; allowed formats: "
+                         f"{', '.join(FORMATS)}")
+    if not asked:
+        raise DraftError(f"no format given; allowed formats: {', '.join(FORMATS)}")
+    return asked
 
-    Every draft is made before anything is written, then the files go into a temporary folder that is renamed
-    into place, so a reader never sees half a set. An existing folder that is not empty is refused rather than
-    overwritten: drafts that people have started to complete must not be lost. Returns the paths, DPIA first.
+
+def _chosen(documents: Sequence[str] | None) -> list[DocumentType]:
+    """The document types asked for, in registry order; None means every one."""
+    if documents is None:
+        return list(DOCUMENT_TYPES.values())
+    if isinstance(documents, str):
+        documents = [documents]
+    for name in documents:
+        _document_type(name)
+    return [doc for doc in DOCUMENT_TYPES.values() if doc.name in documents]
+
+
+def _planned(spec: PurposeSpec, answers: Mapping[str, Any] | None,
+             types: Sequence[DocumentType]) -> Iterator[tuple[DocumentType, str | None]]:
+    """Each document of these types the specification gets, with its recipient (None for one per specification)."""
+    for doc in types:
+        if doc.needs_answers and answers is None:
+            continue
+        if doc.scope == "specification":
+            yield doc, None
+        else:
+            yield from ((doc, rid) for rid, rec in spec.recipients.items() if doc.applies_to(rec))
+
+
+def _write_set(folder: str | os.PathLike, texts: Mapping[str, str], formats: Sequence[str]) -> list[Path]:
+    """Write each Markdown text (by file stem) in each format into a new folder, all or nothing.
+
+    The files go into a temporary folder beside it that is renamed into place, so a reader never sees half a set;
+    on any failure (an interrupt included) the temporary folder is removed. An existing folder that is not empty
+    is refused rather than overwritten: drafts that people have started to complete must not be lost.
     """
-    checked, _ = _resolve(spec)
-    for rid in checked.recipients:
-        if not _SAFE_ID.fullmatch(rid):
-            raise DraftError(f"recipient id {rid!r} cannot name a file; use letters, digits, '_' and '-' only")
-    texts = {"dpia.md": draft_dpia(spec, answers, generated_on)}
-    for rid in checked.recipients:
-        texts[f"agreement-{rid}.md"] = draft_data_sharing_agreement(spec, rid, answers, generated_on)
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise DraftError(f"{folder.name} already exists and is not an empty folder; choose a new folder so no "
                          "draft in progress is overwritten")
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    names: list[str] = []
     try:
-        for name, text in texts.items():
-            (temporary / name).write_text(text, encoding="utf-8")
+        for stem, text in texts.items():
+            for fmt in formats:
+                name = f"{stem}.{fmt}"
+                if fmt == "md":
+                    (temporary / name).write_text(text, encoding="utf-8")
+                else:
+                    markdown_to_docx(text, temporary / name)
+                names.append(name)
         os.replace(temporary, folder)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    return [folder / name for name in texts]
+    return [folder / name for name in names]
+
+
+def write_drafts(spec: PurposeSpec | Mapping[str, Any] | os.PathLike, folder: str | os.PathLike,
+                 answers: Mapping[str, Any] | None = None, generated_on: _dt.date | None = None,
+                 formats: str | Sequence[str] = ("md",), documents: Sequence[str] | None = None) -> list[Path]:
+    """Write every document for the specification into a new folder, in each format, all or nothing.
+
+    That is the DPIA, one agreement per recipient, one decision record per recipient when ``answers`` are given,
+    and the rest of :data:`DOCUMENT_TYPES` (``documents`` names a subset). Every draft is made before anything is
+    written, so a bad specification, bad answers or a broken template leave nothing behind. An existing folder
+    that is not empty is refused. Returns the paths in the order of :data:`DOCUMENT_TYPES`, the DPIA first, each
+    document in each format.
+    """
+    formats = _formats(formats)
+    chosen = _chosen(documents)  # unknown names are refused before the specification is read
+    checked, _ = _resolve(spec)
+    for rid in checked.recipients:
+        if not _SAFE_ID.fullmatch(rid):
+            raise DraftError(f"recipient id {rid!r} cannot name a file; use letters, digits, '_' and '-' only")
+    texts = {doc.stem(rid): draft(doc.name, checked, rid, answers, generated_on)
+             for doc, rid in _planned(checked, answers, chosen)}
+    return _write_set(folder, texts, formats)
+
+
+def write_blank_templates(folder: str | os.PathLike, formats: str | Sequence[str] = ("md", "docx")) -> list[Path]:
+    """Write the blank version of every document type into a new folder, one file per type and format.
+
+    The same rules as :func:`write_drafts`: all or nothing, and an existing folder that is not empty is refused.
+    """
+    formats = _formats(formats)
+    texts = {doc.stem(): draft(doc.name) for doc in DOCUMENT_TYPES.values()}
+    return _write_set(folder, texts, formats)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The command line
+# ---------------------------------------------------------------------------------------------------------------
+
+_PROG = "python -m playbook.documents"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit code 2, no usage block
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _date(text: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}") from None
+
+
+def _load_answers(path: Path) -> Mapping[str, Any]:
+    if not path.is_file():
+        raise DraftError(f"no answers file {str(path)!r}")
+    try:
+        answers = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DraftError(f"answers file {path.name} is not valid YAML: {exc}") from None
+    if not isinstance(answers, Mapping):
+        raise DraftError(f"answers file {path.name} must be a mapping of question to answer, "
+                         f"got {type(answers).__name__}")
+    return answers
+
+
+def _problems(exc: BaseException) -> list[str]:
+    """One line per problem, for the command line."""
+    if isinstance(exc, SpecError):
+        lines = [f"specification {exc.source}: {p}" for p in exc.problems]
+    elif isinstance(exc, lawful_basis.ScenarioError):
+        lines = [f"answers: {p}" for p in exc.problems]
+    elif isinstance(exc, OSError) and exc.filename:
+        lines = [f"{exc.strerror or exc}: {exc.filename}"]
+    else:
+        lines = [str(exc)]
+    return [" ".join(line.split()) for line in lines]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the drafts for a specification, or the blank templates; return the exit code (2 for bad input)."""
+    parser = _Parser(
+        prog=_PROG,
+        description="Draft the paperwork for a data share from its purpose specification, in Markdown and Word, "
+                    "or write blank templates of every document.")
+    parser.add_argument("spec", nargs="?", type=Path, help="the purpose specification (a YAML file)")
+    parser.add_argument("--blank", action="store_true", help="write blank templates instead of drafts")
+    parser.add_argument("--out", required=True, type=Path, help="a new (or empty) folder for the documents")
+    parser.add_argument("--format", help=f"formats, separated by commas: {', '.join(FORMATS)} (default: md for "
+                                         "drafts, md,docx for blank templates)")
+    parser.add_argument("--answers", type=Path,
+                        help="the lawful-basis decision model's answers (YAML) the specification does not hold")
+    parser.add_argument("--date", type=_date, help="the date to print on the drafts, written YYYY-MM-DD")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or an argument error already reported
+        return stop.code if isinstance(stop.code, int) else 0
+    if args.blank and args.spec is not None:
+        print(f"{_PROG}: error: give a specification or --blank, not both", file=sys.stderr)
+        return 2
+    if not args.blank and args.spec is None:
+        print(f"{_PROG}: error: give a specification (a YAML file), or --blank for blank templates",
+              file=sys.stderr)
+        return 2
+    if args.blank and (args.answers is not None or args.date is not None):
+        print(f"{_PROG}: error: --answers and --date need a specification, not --blank", file=sys.stderr)
+        return 2
+    formats = {} if args.format is None else {"formats": args.format}
+    try:
+        if args.blank:
+            paths = write_blank_templates(args.out, **formats)
+        else:
+            if not args.spec.is_file():
+                raise DraftError(f"no specification file {str(args.spec)!r}")
+            answers = _load_answers(args.answers) if args.answers is not None else None
+            paths = write_drafts(args.spec, args.out, answers, args.date, **formats)
+    except (SpecError, DraftError, lawful_basis.ScenarioError, TemplateError, OSError, RuntimeError) as exc:
+        for line in _problems(exc):
+            print(f"{_PROG}: error: {line}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
