@@ -148,6 +148,20 @@ class FieldDefinition:
     source: tuple[str, ...] = ()
 
 
+def as_date(value: Any) -> _dt.date | None:
+    """A date from YAML (a date, a datetime or YYYY-MM-DD text), or None for anything else."""
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
 def is_blank(value: Any) -> bool:
     """True for a missing value (None, NaN, NaT, ``<NA>``) or text with nothing but spaces in it."""
     if value is None:
@@ -367,17 +381,10 @@ class _Builder:
         value = raw.get(key)
         if value is None:
             return None
-        if isinstance(value, _dt.datetime):
-            return value.date()
-        if isinstance(value, _dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return _dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.problems.append(f"{where}: {key!r} must be a date written YYYY-MM-DD, got {value!r}")
-        return None
+        date = as_date(value)
+        if date is None:
+            self.problems.append(f"{where}: {key!r} must be a date written YYYY-MM-DD, got {value!r}")
+        return date
 
     def _choice(self, raw: dict, key: str, where: str, allowed: Sequence[str]) -> str:
         value = raw.get(key)
@@ -414,12 +421,12 @@ class _Builder:
         where = "lawful_basis"
         raw = self._keys(raw, where, _BASIS_KEYS)
         article6 = raw.get("article6")
-        if article6 is not None and article6 not in ARTICLE6_BASES:
+        if article6 is not None and (not isinstance(article6, str) or article6 not in ARTICLE6_BASES):
             self.problems.append(
                 f"{where}: unknown Article 6 basis {article6!r}; allowed: "
                 + ", ".join(f"{k} ({v})" for k, v in ARTICLE6_BASES.items()))
         article9 = raw.get("article9")
-        if article9 is not None and article9 not in ARTICLE9_CONDITIONS:
+        if article9 is not None and (not isinstance(article9, str) or article9 not in ARTICLE9_CONDITIONS):
             self.problems.append(
                 f"{where}: unknown Article 9 condition {article9!r}; allowed: "
                 + ", ".join(f"{k} ({v})" for k, v in ARTICLE9_CONDITIONS.items()))

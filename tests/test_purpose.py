@@ -172,7 +172,7 @@ def test_load_spec_error_names_the_file(tmp_path):
 
 
 def test_load_builtin_unknown_name_lists_the_available_ones():
-    with pytest.raises(FileNotFoundError, match="available: shielding"):
+    with pytest.raises(FileNotFoundError, match="available: blank, shielding"):
         purpose.load_builtin("nope")
 
 
