@@ -48,7 +48,7 @@ _spec.loader.exec_module(sentence_length)
 
 #: Pages that state the law. Each carries a "Law as at" note, and the test below holds its sentences short.
 LEGAL_PAGES = [ROOT / "chapters" / f"{name}.md" for name in (
-    "what-changed", "shielding-case-study", "purpose", "lawful-basis", "dpia", "minimisation",
+    "what-changed", "templates", "self-assessment", "shielding-case-study", "purpose", "lawful-basis", "dpia", "minimisation",
     "sharing-numbers-safely", "local-government", "private-sector", "security", "transparency", "next-emergency",
     "glossary")] + [ROOT / "notebooks" / "02-lawful-basis.ipynb", ROOT / "notebooks" / "10-paperwork-from-the-purpose.ipynb"]
 LAW_AS_AT = re.compile(r"```\{admonition\} Law as at (\d{1,2} (?:January|February|March|April|May|June|July|August|"

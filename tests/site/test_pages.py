@@ -9,7 +9,7 @@ import pytest
 import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from builtsite import ROOT, site_pages
+from builtsite import ROOT, SITE, site_pages
 
 AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -88,3 +88,23 @@ def test_every_page_in_the_table_of_contents_was_built():
     expected = {f"{toc['root']}.html"} | {f"{name}.html" for name in toc_files(toc["parts"])}
     missing = sorted(expected - set(PAGES))
     assert not missing, f"pages in _toc.yml but not in the built site: {missing}"
+
+
+def test_every_download_on_the_templates_page_is_in_the_site_and_opens():
+    """The paperwork downloads are built into the site from the templates; every link must reach a usable file."""
+    import re
+    import zipfile
+
+    from playbook import rendering
+
+    page = (SITE / "chapters" / "templates.html").read_text(encoding="utf-8")
+    links = sorted(set(re.findall(r'href="\.\./downloads/([^"]+)"', page)))
+    assert len(links) >= 30, f"only {len(links)} download links on the templates page"
+    for link in links:
+        target = SITE / "downloads" / link
+        assert target.is_file() and target.stat().st_size > 0, f"templates page links to missing {link}"
+        if target.suffix == ".docx":
+            assert rendering.docx_headings(target)[0][0] == 0, f"{link}: no Word title"
+        if target.suffix == ".zip":
+            with zipfile.ZipFile(target) as archive:
+                assert archive.testzip() is None and len(archive.namelist()) >= 14, link
