@@ -13,6 +13,9 @@ Outputs, written to ``out_dir``:
 - ``unlinkable.csv``: left or right records with too little usable information to link, each with the reason;
 - ``model.json`` (the trained Splink model) and ``summary.json`` (the counts, which always add up).
 
+The folder is written all at once: into a temporary folder beside it, then renamed into place, so an interrupted
+run leaves the previous output whole. A folder the linker did not write is refused unless ``overwrite``.
+
 Command line::
 
     python -m playbook.splink_linker --left registrations.csv --right spl.parquet \\
@@ -24,10 +27,17 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import math
+import numbers
+import os
+import shutil
 import sys
+import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +45,7 @@ import duckdb
 import pandas as pd
 
 from playbook import identifiers as ids
+from playbook.safe_names import shorten
 
 COMPARED_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "sex", "postcode", "address")
 ROLES = ("record_id", *COMPARED_ROLES)
@@ -50,8 +61,55 @@ STANDARDISERS = {
 }
 
 
+# Fewer linkable records than this on a side and the trained weights are noise (and Splink's prior can fail).
+MIN_RECORDS = 10
+# A role whose given values are mostly unreadable (a column of French postcodes) adds noise, not evidence.
+MOSTLY_UNUSABLE = 0.5
+MARKER = ".splink_linker.json"  # in every folder the linker wrote: lists its files, so reruns may replace them
+
+
 class LinkageInputError(ValueError):
     """The input cannot be linked as given; the message names the file or column and what to do."""
+
+
+class OutputFolderError(LinkageInputError):
+    """The output folder cannot be written, or holds files the linker did not write."""
+
+
+class LinkageWarning(UserWarning):
+    """Linking goes on, but differently from what was asked (a role dropped); also recorded in the summary."""
+
+
+def _short(value, limit: int = 80) -> str:
+    """A value (its repr) or an error (its first line) cut to ``limit`` characters, so nothing can flood a message."""
+    if isinstance(value, BaseException):
+        text = (str(value).strip().splitlines() or [type(value).__name__])[0]
+    else:
+        text = repr(value)
+    return _cut(text, limit)
+
+
+_cut = shorten  # one rule for cutting text in messages: playbook.safe_names.shorten
+
+
+def check_options(threshold=0.9, threads=None, keep_pairs_above: float = 0.01, **_) -> None:
+    """Refuse a threshold or thread count that would give a wrong or failed run, before anything is read.
+
+    ``threshold`` is a match probability; pairs below ``keep_pairs_above`` are never kept, so it cannot be lower.
+    """
+    def probability(value):
+        return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+    if not probability(keep_pairs_above) or not 0 < keep_pairs_above <= 1:
+        raise LinkageInputError(f"keep_pairs_above {_short(keep_pairs_above)} is not a probability between 0 "
+                                "and 1.")
+    if not probability(threshold) or not keep_pairs_above <= threshold <= 1:
+        raise LinkageInputError(f"threshold {_short(threshold)} is not a match probability between "
+                                f"{keep_pairs_above} and 1. Give for example 0.9.")
+    if threads is not None and (not isinstance(threads, numbers.Integral) or isinstance(threads, bool)
+                                or threads < 1):
+        raise LinkageInputError(f"threads {_short(threads)} is not a positive whole number. Give 1 for "
+                                "repeatable runs, or leave it out to use every core.")
 
 
 # --- Reading and preparing -----------------------------------------------------------------------------------
@@ -86,11 +144,17 @@ def check_roles(roles: dict, available, where: str) -> None:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         raise LinkageInputError(f"{where}: unknown role {', '.join(unknown)}. Use roles from {', '.join(ROLES)}.")
+    seen = {}
+    for role, col in ((r, c) for r, c in roles.items() if r != "record_id"):  # an id may also be an identifier
+        if col in seen:
+            raise LinkageInputError(f"{where}: column {_short(col)} is mapped to both {seen[col]} and {role}. "
+                                    "Map each column to one role.")
+        seen[col] = role
     missing = {role: col for role, col in roles.items() if col not in set(available)}
     if missing:
-        listed = ", ".join(f"{role}={col!r}" for role, col in missing.items())
+        listed = ", ".join(f"{role}={_short(col)}" for role, col in missing.items())
         raise LinkageInputError(f"{where}: no column for {listed}. The file has columns "
-                                f"{', '.join(map(str, available))}. Fix the mapping.")
+                                f"{_cut(', '.join(map(str, available)))}. Fix the mapping.")
     informative = [r for r in roles if r in INFORMATIVE_ROLES]
     if len(informative) < 2:
         raise LinkageInputError(
@@ -125,8 +189,11 @@ def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame,
         if role not in roles:
             continue
         raw = frame[roles[role]]
+        if not _given(raw).any():
+            raise LinkageInputError(f"{where}: column {_short(roles[role])} ({role}) is blank in every row. Map a "
+                                    f"column that holds {role}, or leave {role} out.")
         if role == "date_of_birth":
-            dates = ids.parse_dates(raw, where=f"{where}: column {roles[role]!r} (date_of_birth)")
+            dates = ids.parse_dates(raw, where=f"{where}: column {_short(roles[role])} (date_of_birth)")
             out[role] = dates.dt.strftime("%Y-%m-%d").astype("string")
         else:
             out[role] = STANDARDISERS[role](raw).astype("string")
@@ -143,6 +210,32 @@ def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame,
     flags = unusable.add_prefix("unusable_")
     linkable = pd.concat([out, flags], axis=1)[~too_little].reset_index(drop=True)
     return linkable, pd.concat([unlinkable, flags[too_little]], axis=1).reset_index(drop=True)
+
+
+def _given(raw: pd.Series) -> pd.Series:
+    return raw.astype("string").str.strip().replace("", pd.NA).notna()
+
+
+def mostly_unusable(frame: pd.DataFrame, roles: dict, prepared, where: str) -> dict:
+    """Roles whose given values could mostly not be read, each with the reason, from ``prepare``'s flags."""
+    found = {}
+    for role, col in roles.items():
+        if role in COMPARED_ROLES:
+            bad = int(sum(part[f"unusable_{role}"].sum() for part in prepared))
+            given = int(_given(frame[col]).sum())
+            if bad > given * MOSTLY_UNUSABLE:
+                found[role] = (f"{where}: {bad} of {given} values in column {_short(col)} could not be read as "
+                               f"{role}")
+    return found
+
+
+def check_trainable(roles) -> None:
+    """Each training rule must leave a comparison free to learn from; names alone, for example, leave none."""
+    for rule in training_rules(roles):
+        if not [r for r in roles if f"l.{r} " not in rule + " "]:
+            raise LinkageInputError(f"with only {', '.join(roles)} to compare, training has nothing to learn from "
+                                    "(it pairs records that already agree on all of them). Map date_of_birth, "
+                                    "identifier or postcode on both sides as well.")
 
 
 # --- The model -----------------------------------------------------------------------------------------------
@@ -391,20 +484,43 @@ def _pairs_frame(con, predictions) -> pd.DataFrame:
 def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles_right: dict, *,
                 left_name: str = "left", right_name: str = "right", threshold: float = 0.9, **options) -> LinkResult:
     """Link two DataFrames: standardise, train, score and choose the best match per left record."""
+    check_options(threshold, **options)
     clock = [("start", time.perf_counter())]
     shared = [r for r in COMPARED_ROLES if r in roles_left and r in roles_right]
     only = sorted((set(roles_left) ^ set(roles_right)) - {"record_id"})
-    if len([r for r in shared if r in INFORMATIVE_ROLES]) < 2:
-        raise LinkageInputError(f"{left_name} and {right_name} share fewer than two roles to compare "
-                                f"({', '.join(shared) or 'none'}). Map the same roles on both sides.")
-    keep = {r: c for r, c in roles_left.items() if r in shared or r == "record_id"}
-    left_ready, left_out = prepare(left, keep, left_name)
-    keep = {r: c for r, c in roles_right.items() if r in shared or r == "record_id"}
-    right_ready, right_out = prepare(right, keep, right_name)
+    dropped = {}
+    while True:  # a second pass, without them, only if roles had to be dropped as unusable
+        if len([r for r in shared if r in INFORMATIVE_ROLES]) < 2:
+            raise LinkageInputError(f"{left_name} and {right_name} share fewer than two roles to compare "
+                                    f"({', '.join(shared) or 'none'}). Map the same roles on both sides.")
+        sides = [(frame, {r: c for r, c in roles.items() if r in shared or r == "record_id"}, name)
+                 for frame, roles, name in ((left, roles_left, left_name), (right, roles_right, right_name))]
+        (left_ready, left_out), (right_ready, right_out) = prepared = [prepare(*side) for side in sides]
+        found = {}
+        for (frame, roles, name), parts in zip(sides, prepared):
+            for role, why in mostly_unusable(frame, roles, parts, name).items():
+                found[role] = "; ".join(filter(None, (found.get(role), why)))
+        if not found:
+            break
+        for role, why in found.items():
+            warnings.warn(f"{role} dropped from the comparison: {why}.", LinkageWarning, stacklevel=2)
+        dropped.update(found)
+        shared = [r for r in shared if r not in found]
+    for ready, frame, name in ((left_ready, left, left_name), (right_ready, right, right_name)):
+        if len(ready) < MIN_RECORDS:
+            raise LinkageInputError(f"{name}: only {len(ready)} of {len(frame)} rows can be linked; the model needs "
+                                    f"at least {MIN_RECORDS} on each side to learn from. Link a larger file.")
+    check_trainable(shared)
     clock.append(("standardise", time.perf_counter()))
     con = options.pop("connection", None) or duckdb.connect()
-    linker, predictions = train_and_predict(left_ready[["unique_id", *shared]], right_ready[["unique_id", *shared]],
-                                            shared, connection=con, **options)
+    from splink.internals.exceptions import SplinkException
+    try:
+        linker, predictions = train_and_predict(left_ready[["unique_id", *shared]],
+                                                right_ready[["unique_id", *shared]], shared, connection=con,
+                                                **options)
+    except (ValueError, duckdb.Error, SplinkException) as error:  # a backstop for data the checks did not foresee
+        raise LinkageInputError(f"{left_name} and {right_name}: the model could not be trained ({_short(error)}). "
+                                "Check the mapping and that the files hold varied records.") from error
     clock.append(("train and score", time.perf_counter()))
     pairs = _pairs_frame(con, predictions)
     matches = best_match_per_left(pairs, threshold)
@@ -416,7 +532,7 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
         "left_unlinkable": len(left_out), "right_unlinkable": len(right_out),
         "left_matched": len(matches), "left_unmatched": len(left_ready) - len(matches),
         "scored_pairs": len(pairs), "threshold": threshold, "roles_compared": shared,
-        "roles_ignored_as_on_one_side_only": only,
+        "roles_ignored_as_on_one_side_only": only, "roles_dropped_as_unusable": dropped,
         "choice": "best match per left record (several left records may share a right record)",
         "unusable_values": {f"{side}.{col.removeprefix('unusable_')}": int(frame[col].sum())
                             for side, frame in ((left_name, pd.concat([left_ready, left_out])),
@@ -428,32 +544,134 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
 
 
 def link_files(left, right, roles_left: dict, roles_right: dict, out_dir, *, threshold: float = 0.9,
-               **options) -> LinkResult:
+               overwrite: bool = False, **options) -> LinkResult:
     """Link two CSV or Parquet files and write the scored pairs, chosen matches, unlinkable rows and model.
 
     ``roles_left`` and ``roles_right`` map roles (``record_id``, given_name, family_name, date_of_birth, sex,
     postcode, address, identifier) to column names in each file. Only roles mapped on both sides are compared.
+    ``out_dir`` is replaced whole, and only if the linker wrote it (or it is empty) unless ``overwrite``.
     """
-    left, right, out_dir = Path(left), Path(right), Path(out_dir)
+    left, right = Path(left), Path(right)
+    out_dir = check_out(out_dir, overwrite, inputs=(left, right))
+    check_options(threshold, **options)
     start = time.perf_counter()
-    frames = []
     for path, roles in ((left, roles_left), (right, roles_right)):
         check_roles(roles, _columns(path), str(path))
-        frames.append(read_table(path, columns=list(dict.fromkeys(roles.values()))))
-    result = link_frames(frames[0], frames[1], roles_left, roles_right, left_name=str(left.name),
-                         right_name=str(right.name), threshold=threshold, **options)
-    result.seconds = {"read": round(time.perf_counter() - start - sum(result.seconds.values()), 2),
-                      **result.seconds}
-    written = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result.pairs.to_parquet(out_dir / "scored_pairs.parquet", index=False)
-    result.matches.to_parquet(out_dir / "matches.parquet", index=False)
-    result.matches.to_csv(out_dir / "matches.csv", index=False)
-    result.unlinkable.to_csv(out_dir / "unlinkable.csv", index=False)
-    result.linker.misc.save_model_to_json(str(out_dir / "model.json"), overwrite=True)
-    (out_dir / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
+    with staging(out_dir) as tmp:
+        frames = [read_table(path, columns=list(dict.fromkeys(roles.values())))
+                  for path, roles in ((left, roles_left), (right, roles_right))]
+        result = link_frames(frames[0], frames[1], roles_left, roles_right, left_name=str(left.name),
+                             right_name=str(right.name), threshold=threshold, **options)
+        result.seconds = {"read": round(time.perf_counter() - start - sum(result.seconds.values()), 2),
+                          **result.seconds}
+        written = time.perf_counter()
+        try:
+            write_outputs(result, tmp)
+        except OSError as error:
+            raise OutputFolderError(f"{out_dir}: cannot write the outputs ({_short(error)}). The previous output "
+                                    "is unchanged.") from error
     result.seconds["write"] = round(time.perf_counter() - written, 2)
     return result
+
+
+def write_outputs(result: LinkResult, folder: Path) -> None:
+    """Every output file, then the marker that lists them (so a later run knows it may replace them)."""
+    result.pairs.to_parquet(folder / "scored_pairs.parquet", index=False)
+    result.matches.to_parquet(folder / "matches.parquet", index=False)
+    result.matches.to_csv(folder / "matches.csv", index=False)
+    result.unlinkable.to_csv(folder / "unlinkable.csv", index=False)
+    result.linker.misc.save_model_to_json(str(folder / "model.json"), overwrite=True)
+    (folder / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
+    marker = {"written_by": "playbook.splink_linker", "files": sorted(os.listdir(folder))}
+    (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+
+
+# --- The output folder: checked before any work, written all at once -------------------------------------------
+
+
+def check_out(out_dir, overwrite: bool = False, inputs=()) -> Path:
+    """Refuse an output folder that cannot be written, or that holds files the linker did not write.
+
+    Run before reading or training, so a bad ``--out`` is found in a second, not after an hour.
+    """
+    out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"{out}: is a file, not a folder. Give a folder for the outputs.")
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputFolderError(f"{parent}: is a file, so the output folder {out} cannot be made in it. Give a "
+                                "folder for the outputs.")
+    if out == out.parent or not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputFolderError(f"{parent}: cannot write there. Choose an output folder you can write to.")
+    for path in inputs:
+        if Path(path).resolve().is_relative_to(out):
+            raise OutputFolderError(f"{path}: is inside the output folder {out}, which a run replaces whole. "
+                                    "Choose another folder for the outputs.")
+    if out.is_dir() and not overwrite:
+        foreign = sorted(set(os.listdir(out)) - _written_by_linker(out))
+        if foreign:
+            raise OutputFolderError(f"{out}: holds files the linker did not write ({_cut(', '.join(foreign))}). "
+                                    "Choose a new folder, or pass --overwrite (overwrite=True) to replace the "
+                                    "folder and everything in it.")
+    return out
+
+
+def _written_by_linker(folder: Path) -> set:
+    try:
+        files = json.loads((folder / MARKER).read_text(encoding="utf-8"))["files"]
+        return {MARKER, *map(str, files)} if isinstance(files, list) else set()
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+@contextlib.contextmanager
+def staging(out: Path):
+    """A new temporary folder beside ``out``, renamed into place if the block succeeds, removed if not.
+
+    Its name starts ``.<out>.linker-tmp-<process id>-``, so a later run can remove folders left by a killed run
+    (they hold personal data) without touching one a running process is still filling.
+    """
+    prefix = f".{out.name}.linker-tmp-"
+    if out.parent.is_dir():
+        for folder in out.parent.iterdir():
+            pid = folder.name.removeprefix(prefix).split("-")[0]
+            if folder.name.startswith(prefix) and pid.isdigit() and not _running(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=out.parent))
+    except OSError as error:
+        raise OutputFolderError(f"{out.parent}: cannot write there ({_short(error)}). Choose an output folder you "
+                                "can write to.") from error
+    old = tmp.with_name(tmp.name + "-old")  # the previous output while the new one moves in
+    try:
+        yield tmp
+        try:
+            if out.exists():
+                os.replace(out, old)
+            os.replace(tmp, out)
+        except OSError as error:
+            raise OutputFolderError(f"{out}: cannot replace it ({_short(error)}). The previous output is "
+                                    "unchanged.") from error
+    finally:
+        if old.exists() and not out.exists():  # stopped between the two renames: put the previous one back
+            os.replace(old, out)
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if os.name != "posix":  # no safe way to ask; keep the folder
+        return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # running, as another user
+        return True
+    return True
 
 
 def _columns(path: Path) -> list[str]:
@@ -503,17 +721,25 @@ def main(argv=None) -> int:
     parser.add_argument("--threshold", type=float, default=0.9, help="match probability to accept (default 0.9)")
     parser.add_argument("--seed", type=int, default=2020, help="seed for sampling during training")
     parser.add_argument("--threads", type=int, help="DuckDB threads (default all cores; 1 repeats bit for bit)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace --out even if it holds files the linker did not write (they are deleted)")
     parser.add_argument("--quiet", action="store_true", help="do not print the summary")
     parser.add_argument("--timings", action="store_true", help="print the seconds each step took, to stderr")
     args = parser.parse_args(argv)
     try:
-        roles_left = parse_mapping(args.map_left, "--map-left")
-        roles_right = parse_mapping(args.map_right, "--map-right") if args.map_right else roles_left
-        result = link_files(args.left, args.right, roles_left, roles_right, args.out, threshold=args.threshold,
-                            seed=args.seed, threads=args.threads)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", LinkageWarning)
+            warnings.showwarning = lambda message, *_, **__: print(f"warning: {message}", file=sys.stderr)
+            roles_left = parse_mapping(args.map_left, "--map-left")
+            roles_right = parse_mapping(args.map_right, "--map-right") if args.map_right else roles_left
+            result = link_files(args.left, args.right, roles_left, roles_right, args.out, threshold=args.threshold,
+                                seed=args.seed, threads=args.threads, overwrite=args.overwrite)
     except (LinkageInputError, ids.StandardisingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"error: interrupted; {args.out} is as it was before the run.", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(json.dumps(result.summary, indent=2))
     if args.timings:
