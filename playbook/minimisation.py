@@ -3,8 +3,9 @@
 :func:`make_extract` reads the recipient's entry in the purpose specification (see :mod:`playbook.purpose`) and
 returns only the fields the specification justifies for that recipient and only the rows it covers. A request
 for any other field is refused with the reason, an unknown recipient or a missing column is a clear error, and a
-row that cannot be placed inside or outside the scope (a consent answer that is neither yes nor no) goes to an
-exceptions table with the reason. The result always balances: rows in = rows out + rows outside the scope +
+row that cannot be placed inside or outside the scope (a consent answer that is neither yes nor no, a date of death
+that is neither blank nor a date) goes to an exceptions table with the reason. Null markers such as ``NULL`` count
+as blank (:func:`playbook.purpose.is_blank`). The result always balances: rows in = rows out + rows outside the scope +
 exceptions.
 
 The generalisers (:func:`age_band`, :func:`postcode_district`, :func:`postcode_sector`) coarsen quasi-identifiers
@@ -21,8 +22,7 @@ import pandas as pd
 
 from playbook import identifiers, purpose
 
-TRUE_WORDS = {"true", "t", "yes", "y", "1"}
-FALSE_WORDS = {"false", "f", "no", "n", "0"}
+TRUE_WORDS, FALSE_WORDS = purpose.TRUE_WORDS, purpose.FALSE_WORDS
 EXCEPTION_COLUMNS = ["row", "column", "value", "reason"]
 
 
@@ -86,23 +86,32 @@ def as_yes_no(values: pd.Series) -> pd.Series:
 
 
 def blank(values: pd.Series) -> pd.Series:
-    """True where a value is missing or is text with nothing but spaces in it: :func:`playbook.purpose.is_blank`
-    for a whole column, fast on typed columns (dates, text) and value by value on mixed ones."""
+    """True where a value is missing, is text with nothing visible in it, or is a null marker such as ``NULL``:
+    :func:`playbook.purpose.is_blank` for a whole column, fast on typed columns (dates, text) and value by value on
+    mixed ones."""
     if pd.api.types.is_object_dtype(values):
         return values.map(purpose.is_blank).astype(bool)
     missing = values.isna().to_numpy(dtype=bool, copy=True)
     if pd.api.types.is_string_dtype(values):
-        missing |= values.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+        text = values.str.translate(purpose.INVISIBLE).str.strip().str.lower()
+        missing |= (text.eq("") | text.isin(purpose.NULL_MARKERS)).fillna(False).to_numpy(dtype=bool)
     return pd.Series(missing, index=values.index)
 
 
 def _condition(records: pd.DataFrame, rule: purpose.RowFilter) -> pd.Series:
-    """One row-scope condition as True / False / <NA> (cannot tell) for every row."""
+    """One row-scope condition as True / False / <NA> (cannot tell) for every row: :meth:`RowFilter.decide
+    <playbook.purpose.RowFilter.decide>` for a whole table, with the same answers."""
     column = records[rule.column]
-    if rule.operator == "is_blank":  # blank or not is always a definite answer: never an exception
-        empty = blank(column)
-        return pd.Series(empty if rule.value else ~empty, index=records.index, dtype="boolean")
-    if isinstance(rule.value, bool) or (rule.operator == "in" and all(isinstance(v, bool) for v in rule.value)):
+    empty = blank(column)
+    if rule.operator == "is_blank":
+        state = pd.Series(empty if rule.value else ~empty, index=records.index, dtype="boolean")
+        if not purpose.is_date_column(rule.column) or pd.api.types.is_datetime64_any_dtype(column):
+            return state  # blank or not is a definite answer
+        present = ~empty.to_numpy(dtype=bool)
+        odd = np.zeros(len(column), dtype=bool)  # neither blank nor a date: checked only where there is a value
+        odd[present] = ~column[present].map(purpose.is_date).to_numpy(dtype=bool)
+        return state.mask(odd)
+    if rule.reads_yes_no:
         column = as_yes_no(column)
     if rule.operator == "in":
         result = column.isin(list(rule.value)).astype("boolean")
@@ -110,11 +119,11 @@ def _condition(records: pd.DataFrame, rule: purpose.RowFilter) -> pd.Series:
         result = (column == rule.value).astype("boolean")
         if rule.operator == "not_equals":
             result = ~result
-    return result.mask(column.isna())
+    return result.mask(empty.to_numpy() | column.isna().to_numpy(dtype=bool))
 
 
 def _describe_value(value) -> str:
-    return "blank" if pd.isna(value) else repr(value.item() if hasattr(value, "item") else value)
+    return "blank" if purpose.is_blank(value) else purpose.shorten(value.item() if hasattr(value, "item") else value)
 
 
 def _exceptions(records: pd.DataFrame, unknown: np.ndarray, tests: list[tuple[str, pd.Series, str]]) -> pd.DataFrame:
@@ -153,14 +162,16 @@ def _recipient(spec: purpose.PurposeSpec, recipient_id: str) -> purpose.Recipien
 
 def make_extract(spec: purpose.PurposeSpec, recipient_id: str, records: pd.DataFrame, *,
                  fields: list[str] | None = None, partition: str | None = None,
-                 on: _dt.date | None = None) -> Extract:
+                 on: _dt.date | None = None, allow_empty_partition: bool = False) -> Extract:
     """The extract for one recipient: only justified fields, only rows in scope, exceptions kept apart.
 
     - ``fields``: the fields asked for; default every field the specification justifies for the recipient. Any
       field outside the purpose is refused with :class:`FieldRefused`, which gives the reason for each.
     - ``partition``: for a recipient split by organisation (``partition_by`` in the specification, such as local
       authorities by ``local_authority_code``), the organisation whose rows to send. Rows for other
-      organisations are outside the scope; rows with no value go to the exceptions.
+      organisations are outside the scope; rows with no value go to the exceptions. A value that no record
+      holds is refused, because a mistyped code would otherwise give an empty extract that looks like "nobody";
+      pass ``allow_empty_partition=True`` when an organisation may rightly have no rows.
     - ``on``: the date the extract is made. Outside the purpose's dates every field is refused: keep data only
       as long as the purpose lasts.
 
@@ -195,12 +206,20 @@ def make_extract(spec: purpose.PurposeSpec, recipient_id: str, records: pd.DataF
     scope = recipient.describe_rows()
     tests = []
     for rule in rules:
-        why = ("neither yes nor no" if isinstance(rule.value, bool) else "not a value the scope can test") + \
-            f", so the row cannot be placed inside or outside the scope ({scope}). Ask the source to correct it."
+        what = ("neither blank nor a date written YYYY-MM-DD" if rule.operator == "is_blank"
+                else "neither yes nor no" if rule.reads_yes_no else "not a value the scope can test")
+        why = f"{what}, so the row cannot be placed inside or outside the scope ({scope}). Ask the source to " \
+            "correct it."
         tests.append((rule.column, _condition(records, rule), why))
     if recipient.partition_by:
         column = records[recipient.partition_by]
-        tests.append((recipient.partition_by, (column == partition).astype("boolean").mask(column.isna()),
+        if not allow_empty_partition and not column.eq(partition).any():
+            present = sorted({str(v) for v in column.dropna().unique()})
+            shown = ", ".join(present[:10]) + (", ..." if len(present) > 10 else "")
+            raise ExtractError(f"no record has {recipient.partition_by} {purpose.shorten(str(partition))!r}; check "
+                               f"the code (values in the data: {shown or 'none'}), or pass "
+                               "allow_empty_partition=True if this organisation has no rows")
+        tests.append((recipient.partition_by, (column == partition).astype("boolean").mask(blank(column).to_numpy()),
                       "the row cannot be sent to any organisation. Ask the source to correct it."))
     n = len(records)
     outside = np.zeros(n, dtype=bool)

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import reprlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import yaml
+
+from playbook.safe_names import shorten as shorten_text
 
 # ---------------------------------------------------------------------------------------------------------------
 # Vocabularies. Each is the full list of values the format allows, with a short label used in messages.
@@ -86,6 +89,23 @@ ROW_FILTER_OPERATORS = ("equals", "not_equals", "in", "is_blank")
 SOURCE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
 
 
+#: Problems shown in a :class:`SpecError` message; the rest stay in ``problems``, so a hostile file cannot make a
+#: huge message.
+SHOWN_PROBLEMS = 100
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+
+
+cut = shorten_text  # one rule for cutting text in messages: playbook.safe_names.shorten
+
+
+def shorten(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters: values in messages come from files and data, and a long or
+    hostile one must not make a huge message."""
+    return cut(repr(value[:limit + 1]) if isinstance(value, str) else _REPR.repr(value), limit)
+
+
 class SpecError(ValueError):
     """A purpose specification is incomplete or inconsistent. ``problems`` lists every problem found."""
 
@@ -94,7 +114,9 @@ class SpecError(ValueError):
         self.problems = list(problems)
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        lines = "\n".join(f"  - {p}" for p in self.problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems[:SHOWN_PROBLEMS])
+        if count > SHOWN_PROBLEMS:
+            lines += f"\n  - ... and {count - SHOWN_PROBLEMS} more (all are in the error's problems)"
         super().__init__(f"purpose specification {source} has {count} {noun}:\n{lines}")
 
 
@@ -162,23 +184,66 @@ def as_date(value: Any) -> _dt.date | None:
     return None
 
 
+#: Text that means "no value" in exports and spreadsheets. Compared after stripping spaces, ignoring case.
+NULL_MARKERS = frozenset({"null", "none", "nan", "nat", "na", "n/a", "<na>", "#n/a"})
+#: Characters that show nothing: stripped from text as spaces are, so a zero-width space is blank too.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+#: Answers read as yes or no (any case, spaces stripped). Anything else is unknown, never guessed.
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+
+
 def is_blank(value: Any) -> bool:
-    """True for a missing value (None, NaN, NaT, ``<NA>``) or text with nothing but spaces in it."""
+    """True for a missing value (None, NaN, NaT, ``<NA>``), text with nothing visible in it, or a null marker
+    such as ``NULL`` or ``N/A`` (:data:`NULL_MARKERS`): exports write these for "no value", never for a value."""
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        text = value.translate(INVISIBLE).strip().lower()
+        return not text or text in NULL_MARKERS
     import pandas as pd
 
     return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def is_date_column(name: str) -> bool:
+    """Whether a column holds dates, read from its name: ``date`` is one of its words (``date_of_death``)."""
+    return "date" in str(name).lower().split("_")
+
+
+def is_date(value: Any) -> bool:
+    """True for a date, a datetime or text written YYYY-MM-DD (a time may follow); False for anything else."""
+    import numpy as np
+
+    if isinstance(value, (_dt.date, np.datetime64)):
+        return not is_blank(value)  # NaT is a datetime but no date
+    if isinstance(value, str):
+        try:
+            _dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return False
+        return len(value.strip()) >= 10  # not 20200420, which fromisoformat also reads
+    return False
+
+
+def yes_no(value: Any) -> bool | None:
+    """A yes/no answer read as True or False, or None when it is neither (:data:`TRUE_WORDS`, :data:`FALSE_WORDS`)."""
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if is_blank(value):
+        return None
+    text = str(value).strip().lower()
+    return True if text in TRUE_WORDS else False if text in FALSE_WORDS else None
 
 
 @dataclass(frozen=True)
 class RowFilter:
     """One declarative condition on rows, for example ``registered equals true`` or ``date_of_death is blank``.
 
-    The minimisation step applies these; :meth:`matches` does it for a single record. ``reason`` records why the
-    recipient needs the condition, as a field's justification does.
+    The minimisation step applies these to a whole table; :meth:`matches` does it for a single record, with the
+    same answers. ``reason`` records why the recipient needs the condition, as a field's justification does.
     """
 
     column: str
@@ -186,18 +251,41 @@ class RowFilter:
     value: Any
     reason: str = ""
 
-    def matches(self, record: Mapping[str, Any]) -> bool:
-        """True when the record meets this condition. A record without the column does not match."""
+    def matches(self, record: Mapping[str, Any]) -> bool | None:
+        """True when the record meets this condition, False when it does not, None when its value cannot be
+        tested (minimisation puts such a row in its exceptions). A record without the column does not match."""
         if self.column not in record:
             return False
-        got = record[self.column]
+        return self.decide(record[self.column])
+
+    def decide(self, got: Any) -> bool | None:
+        """This condition for one value: True, False, or None when the value cannot be tested.
+
+        Blank values (:func:`is_blank`) and, for a column of yes/no answers, values that are neither cannot be
+        tested. ``is_blank`` always answers, except in a date column (:func:`is_date_column`), where a value that
+        is neither blank nor a date (``unknown``, ``0``) cannot be tested: it is not a death, nor proof of life.
+        """
         if self.operator == "is_blank":
-            return is_blank(got) == self.value
-        if self.operator == "equals":
-            return got == self.value
-        if self.operator == "not_equals":
-            return got != self.value
-        return got in self.value  # "in"
+            if is_blank(got):
+                return self.value
+            if is_date_column(self.column) and not is_date(got):
+                return None
+            return not self.value
+        if is_blank(got):
+            return None
+        if self.reads_yes_no:
+            got = yes_no(got)
+            if got is None:
+                return None
+        if self.operator == "in":
+            return bool(got in self.value)
+        return bool(got == self.value) == (self.operator == "equals")
+
+    @property
+    def reads_yes_no(self) -> bool:
+        """Whether the condition compares yes/no answers (its values are true or false), so ``yes`` counts as true."""
+        values = self.value if self.operator == "in" else (self.value,)
+        return self.operator != "is_blank" and all(isinstance(v, bool) for v in values)
 
     def describe(self) -> str:
         if self.operator == "is_blank":
@@ -219,9 +307,11 @@ class Recipient:
     row_scope: tuple[RowFilter, ...] = ()
     partition_by: str | None = None
 
-    def in_scope(self, record: Mapping[str, Any]) -> bool:
-        """True when a record falls inside this recipient's row scope (every condition holds)."""
-        return all(f.matches(record) for f in self.row_scope)
+    def in_scope(self, record: Mapping[str, Any]) -> bool | None:
+        """True when a record falls inside this recipient's row scope (every condition holds), False when one
+        condition fails, otherwise None: a value could not be tested (see :meth:`RowFilter.matches`)."""
+        answers = [f.matches(record) for f in self.row_scope]
+        return False if False in answers else None if None in answers else True
 
     def describe_rows(self) -> str:
         parts = [f.describe() for f in self.row_scope]
@@ -263,7 +353,8 @@ class PurposeSpec:
             return self.recipients[recipient_id]
         except KeyError:
             known = ", ".join(sorted(self.recipients))
-            raise KeyError(f"no recipient {recipient_id!r} in specification {self.id!r}; known: {known}") from None
+            raise KeyError(f"no recipient {shorten(recipient_id)} in specification {shorten(self.id)}; "
+                           f"known: {known}") from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -271,29 +362,102 @@ class PurposeSpec:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def builtin_names() -> list[str]:
+    """The specifications shipped with the package, by name (``shielding`` for ``playbook/specs/shielding.yaml``)."""
+    folder = resources.files("playbook") / "specs"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml") and p.is_file())
+
+
+def _builtin_text(name: str) -> str:
+    """The text of a built-in specification. Only a name from :func:`builtin_names` is read, never a path."""
+    available = builtin_names()
+    if name not in available:
+        raise FileNotFoundError(f"no built-in specification {shorten(name)}; available: {', '.join(available)}. "
+                                "To load your own file, use load_spec(path).")
+    return (resources.files("playbook") / "specs" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
 def load_builtin(name: str = "shielding") -> PurposeSpec:
     """Load a specification shipped with the package (``playbook/specs/<name>.yaml``).
 
     Notebooks use this so they never depend on a path relative to where they run.
     """
-    resource = resources.files("playbook") / "specs" / f"{name}.yaml"
-    if not resource.is_file():
-        available = sorted(p.name[:-5] for p in (resources.files("playbook") / "specs").iterdir()
-                           if p.name.endswith(".yaml"))
-        raise FileNotFoundError(f"no built-in specification {name!r}; available: {', '.join(available)}")
-    return parse_spec(resource.read_text(encoding="utf-8"), source=f"{name}.yaml")
+    return parse_spec(_builtin_text(name), source=f"{name}.yaml")
 
 
 def builtin_mapping(name: str = "shielding") -> dict:
     """The built-in specification as a plain, editable mapping: for lessons that break it on purpose."""
-    resource = resources.files("playbook") / "specs" / f"{name}.yaml"
-    return yaml.safe_load(resource.read_text(encoding="utf-8"))
+    return load_yaml(_builtin_text(name), source=f"{name}.yaml")
 
 
 def load_spec(path: str | Path) -> PurposeSpec:
     """Load and validate a specification from a YAML file."""
     path = Path(path)
-    return parse_spec(path.read_text(encoding="utf-8"), source=path.name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(path.name, [f"not UTF-8 text (byte {exc.start}): save the file as UTF-8"]) from None
+    return parse_spec(text, source=path.name)
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """YAML's safe loader (no ``!!python/object`` tags) that also refuses aliases: a specification has no need
+    of them, and an alias bomb (a few KB that expand to billions of values) must not reach the validator."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"found the alias *{cut(event.anchor)}: aliases (*name) are not allowed in a "
+                            "specification; write the value out in full", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _duplicate_keys(root: yaml.Node) -> list[str]:
+    """Every key written twice in one mapping, at any level. YAML keeps the last, so a reviewer reading the first
+    ``row_scope`` would approve something other than what runs."""
+    problems = []
+    stack = [(root, "the top level")]
+    while stack:
+        node, place = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                ids = [v.value for k, v in item.value if k.value == "id" and isinstance(v, yaml.ScalarNode)] \
+                    if isinstance(item, yaml.MappingNode) else []
+                stack.append((item, f"{place}[{i}]" + (f" ({shorten(ids[0])})" if ids else "")))
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if (key.tag, key.value) in first:
+                        problems.append((line, f"line {line}: duplicate key {shorten(key.value)} in {place} (first "
+                                               f"on line {first[key.tag, key.value]}); YAML would silently keep the "
+                                               "last one: keep one and delete the other"))
+                    first.setdefault((key.tag, key.value), line)
+                    name = cut(key.value)
+                    stack.append((value, name if place == "the top level" else f"{place}.{name}"))
+    return [text for _, text in sorted(problems)]
+
+
+def load_yaml(text: str, source: str = "<text>") -> Any:
+    """YAML text as Python values, refusing what a specification must not hold: ``!!python/object`` tags,
+    aliases and duplicate keys. Raises :class:`SpecError` naming the line."""
+    loader = _SpecLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        duplicates = _duplicate_keys(node)
+        if duplicates:
+            raise SpecError(source, duplicates)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise SpecError(source, [f"not valid YAML: {exc}"]) from None
+    except RecursionError:
+        raise SpecError(source, ["not valid YAML: nested too deeply"]) from None
+    finally:
+        loader.dispose()
 
 
 def parse_spec(text_or_mapping: str | Mapping[str, Any], source: str = "<text>") -> PurposeSpec:
@@ -301,13 +465,7 @@ def parse_spec(text_or_mapping: str | Mapping[str, Any], source: str = "<text>")
 
     Raises :class:`SpecError` listing every problem, each naming where it is.
     """
-    if isinstance(text_or_mapping, str):
-        try:
-            raw = yaml.safe_load(text_or_mapping)
-        except yaml.YAMLError as exc:
-            raise SpecError(source, [f"not valid YAML: {exc}"]) from None
-    else:
-        raw = text_or_mapping
+    raw = load_yaml(text_or_mapping, source) if isinstance(text_or_mapping, str) else text_or_mapping
     builder = _Builder()
     spec = builder.build(raw)
     problems = builder.problems
@@ -351,10 +509,10 @@ class _Builder:
         allowed = ", ".join(sorted(required | optional))
         for key in raw:
             if key not in required and key not in optional:
-                self.problems.append(f"{where}: unknown key {key!r} (allowed: {allowed})")
+                self.problems.append(f"{where}: unknown key {shorten(key)} (allowed: {allowed})")
         for key in sorted(required):
             if key not in raw or raw[key] is None:
-                self.problems.append(f"{where}: missing {key!r}")
+                self.problems.append(f"{where}: missing {shorten(key)}")
         return dict(raw)
 
     def _text(self, raw: dict, key: str, where: str, required: bool = True) -> str:
@@ -362,10 +520,10 @@ class _Builder:
         if value is None:
             return ""  # a missing required key was reported by _keys
         if not isinstance(value, str):
-            self.problems.append(f"{where}: {key!r} must be text, got {type(value).__name__}")
+            self.problems.append(f"{where}: {shorten(key)} must be text, got {type(value).__name__}")
             return ""
         if required and not value.strip():
-            self.problems.append(f"{where}: {key!r} is empty")
+            self.problems.append(f"{where}: {shorten(key)} is empty")
         return value.strip()
 
     def _bool(self, raw: dict, key: str, where: str, default: bool | None = None) -> bool:
@@ -373,7 +531,7 @@ class _Builder:
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.problems.append(f"{where}: {key!r} must be true or false, got {value!r}")
+            self.problems.append(f"{where}: {shorten(key)} must be true or false, got {shorten(value)}")
             return False
         return value
 
@@ -383,7 +541,7 @@ class _Builder:
             return None
         date = as_date(value)
         if date is None:
-            self.problems.append(f"{where}: {key!r} must be a date written YYYY-MM-DD, got {value!r}")
+            self.problems.append(f"{where}: {shorten(key)} must be a date written YYYY-MM-DD, got {shorten(value)}")
         return date
 
     def _choice(self, raw: dict, key: str, where: str, allowed: Sequence[str]) -> str:
@@ -391,7 +549,7 @@ class _Builder:
         if value is None:
             return ""
         if value not in allowed:
-            self.problems.append(f"{where}: {key!r} is {value!r}; allowed: {', '.join(allowed)}")
+            self.problems.append(f"{where}: {shorten(key)} is {shorten(value)}; allowed: {', '.join(allowed)}")
         return str(value)
 
     def _str_map(self, raw: Any, where: str, what: str) -> dict[str, str]:
@@ -423,12 +581,12 @@ class _Builder:
         article6 = raw.get("article6")
         if article6 is not None and (not isinstance(article6, str) or article6 not in ARTICLE6_BASES):
             self.problems.append(
-                f"{where}: unknown Article 6 basis {article6!r}; allowed: "
+                f"{where}: unknown Article 6 basis {shorten(article6)}; allowed: "
                 + ", ".join(f"{k} ({v})" for k, v in ARTICLE6_BASES.items()))
         article9 = raw.get("article9")
         if article9 is not None and (not isinstance(article9, str) or article9 not in ARTICLE9_CONDITIONS):
             self.problems.append(
-                f"{where}: unknown Article 9 condition {article9!r}; allowed: "
+                f"{where}: unknown Article 9 condition {shorten(article9)}; allowed: "
                 + ", ".join(f"{k} ({v})" for k, v in ARTICLE9_CONDITIONS.items()))
         schedule1 = None
         if raw.get("schedule1") is not None:
@@ -455,7 +613,7 @@ class _Builder:
             return {}
         out = {}
         for name, body in raw.items():
-            where = f"field {name!r}"
+            where = f"field {shorten(name)}"
             body = self._keys(body, where, _FIELD_KEYS)
             out[str(name)] = FieldDefinition(
                 name=str(name),
@@ -472,15 +630,15 @@ class _Builder:
         items = [raw] if isinstance(raw, str) else raw
         if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
             self.problems.append(f"{where}: 'source' must be table.column, for example spl.given_name, or a list of "
-                                 f"them, got {raw!r}")
+                                 f"them, got {shorten(raw)}")
             return ()
         items = [i.strip() for i in items]
         for item in items:
             if not SOURCE_PATTERN.fullmatch(item):
-                self.problems.append(f"{where}: source {item!r} must be written table.column, for example "
+                self.problems.append(f"{where}: source {shorten(item)} must be written table.column, for example "
                                      "spl.given_name")
         for item in sorted({i for i in items if items.count(i) > 1}):
-            self.problems.append(f"{where}: source {item!r} is listed twice")
+            self.problems.append(f"{where}: source {shorten(item)} is listed twice")
         return tuple(items)
 
     def _row_filter(self, raw: Any, where: str) -> RowFilter | None:
@@ -490,7 +648,7 @@ class _Builder:
         operators = [k for k in raw if k in ROW_FILTER_OPERATORS]
         unknown = [k for k in raw if k not in ("column", "reason") and k not in ROW_FILTER_OPERATORS]
         for key in unknown:
-            self.problems.append(f"{where}: unknown key {key!r} "
+            self.problems.append(f"{where}: unknown key {shorten(key)} "
                                  f"(allowed: column, {', '.join(ROW_FILTER_OPERATORS)}, reason)")
         if "column" not in raw:
             self.problems.append(f"{where}: missing 'column'")
@@ -504,7 +662,7 @@ class _Builder:
             return None
         if op == "is_blank" and not isinstance(value, bool):
             self.problems.append(f"{where}: 'is_blank' must be true (keep rows where the column is blank) or false "
-                                 f"(keep rows where it holds a value), got {value!r}")
+                                 f"(keep rows where it holds a value), got {shorten(value)}")
             return None
         reason = raw.get("reason")
         if reason is not None and (not isinstance(reason, str) or not reason.strip()):
@@ -517,7 +675,7 @@ class _Builder:
 
     def _recipient(self, raw: Any, index: int) -> Recipient | None:
         rid = raw.get("id") if isinstance(raw, Mapping) else None
-        where = f"recipient {rid!r}" if rid else f"recipients[{index}]"
+        where = f"recipient {shorten(rid)}" if rid else f"recipients[{index}]"
         raw = self._keys(raw, where, _RECIPIENT_KEYS)
         if not raw:
             return None
@@ -578,7 +736,7 @@ class _Builder:
             if rec is None:
                 continue
             if rec.id in recipients:
-                self.problems.append(f"recipient {rec.id!r}: the id is used twice")
+                self.problems.append(f"recipient {shorten(rec.id)}: the id is used twice")
             recipients[rec.id] = rec
         if "recipients" in raw and not recipients:
             self.problems.append("recipients: name at least one recipient")
@@ -667,39 +825,39 @@ def semantic_problems(spec: PurposeSpec) -> list[str]:
     # Fields and uses must be known; every field a recipient gets needs a justification.
     for name in sorted(spec.excluded_fields):
         if name not in spec.fields:
-            problems.append(f"excluded_fields: {name!r} is not in the field catalogue")
+            problems.append(f"excluded_fields: {shorten(name)} is not in the field catalogue")
         if not spec.excluded_fields[name]:
-            problems.append(f"excluded_fields: {name!r} has no reason")
+            problems.append(f"excluded_fields: {shorten(name)} has no reason")
     for use in sorted(set(spec.permitted_uses) & set(spec.prohibited_uses)):
-        problems.append(f"uses: {use!r} is both permitted and prohibited")
+        problems.append(f"uses: {shorten(use)} is both permitted and prohibited")
     for use in sorted(spec.prohibited_uses):
         if not spec.prohibited_uses[use]:
-            problems.append(f"uses.prohibited: {use!r} has no reason")
+            problems.append(f"uses.prohibited: {shorten(use)} has no reason")
     if not spec.permitted_uses:
         problems.append("uses.permitted: name at least one permitted use")
 
     for rid, rec in spec.recipients.items():
-        where = f"recipient {rid!r}"
+        where = f"recipient {shorten(rid)}"
         if not rec.fields:
             problems.append(f"{where}: lists no fields")
         for name, justification in rec.fields.items():
             if name not in spec.fields:
-                problems.append(f"{where}: field {name!r} is not in the field catalogue")
+                problems.append(f"{where}: field {shorten(name)} is not in the field catalogue")
             if not justification:
-                problems.append(f"{where}: field {name!r} has no justification")
+                problems.append(f"{where}: field {shorten(name)} has no justification")
             if name in spec.excluded_fields:
-                problems.append(f"{where}: field {name!r} is excluded for every recipient "
+                problems.append(f"{where}: field {shorten(name)} is excluded for every recipient "
                                 f"({spec.excluded_fields[name]})")
         if not rec.uses:
             problems.append(f"{where}: lists no uses")
         for use in rec.uses:
             if use not in spec.permitted_uses:
-                problems.append(f"{where}: use {use!r} is not a permitted use")
+                problems.append(f"{where}: use {shorten(use)} is not a permitted use")
         for rf in rec.row_scope:
             if rf.column not in spec.fields:
-                problems.append(f"{where}: row_scope column {rf.column!r} is not in the field catalogue")
+                problems.append(f"{where}: row_scope column {shorten(rf.column)} is not in the field catalogue")
         if rec.partition_by and rec.partition_by not in spec.fields:
-            problems.append(f"{where}: partition_by {rec.partition_by!r} is not in the field catalogue")
+            problems.append(f"{where}: partition_by {shorten(rec.partition_by)} is not in the field catalogue")
     return problems
 
 
@@ -762,7 +920,7 @@ def check_field(spec: PurposeSpec, recipient_id: str, field_name: str, on: _dt.d
         return Decision(False, recipient_id, field_name, (late,))
     if recipient_id not in spec.recipients:
         return Decision(False, recipient_id, field_name, (
-            f"{recipient_id!r} is not a recipient under this purpose (recipients: "
+            f"{shorten(recipient_id)} is not a recipient under this purpose (recipients: "
             f"{', '.join(sorted(spec.recipients))}).",))
     rec = spec.recipients[recipient_id]
     if field_name in rec.fields:
@@ -772,7 +930,7 @@ def check_field(spec: PurposeSpec, recipient_id: str, field_name: str, on: _dt.d
             f"Excluded for every recipient: {spec.excluded_fields[field_name]}",))
     if field_name not in spec.fields:
         return Decision(False, recipient_id, field_name, (
-            f"{field_name!r} is not in the field catalogue: the purpose has not considered it. "
+            f"{shorten(field_name)} is not in the field catalogue: the purpose has not considered it. "
             "Add it to the specification with a justification before anyone receives it.",))
     others = sorted(r.id for r in spec.recipients.values() if field_name in r.fields)
     where = f"It is justified for {', '.join(others)}, but not" if others else "It is not justified"
@@ -793,12 +951,12 @@ def check_request(spec: PurposeSpec, requester: str, use: str, fields: Sequence[
     if late:
         reasons.append(late)
     if use in spec.prohibited_uses:
-        reasons.append(f"The use {use!r} is outside the purpose and is refused: {spec.prohibited_uses[use]}")
+        reasons.append(f"The use {shorten(use)} is outside the purpose and is refused: {spec.prohibited_uses[use]}")
     elif use not in spec.permitted_uses:
-        reasons.append(f"The use {use!r} is not one of the permitted uses "
+        reasons.append(f"The use {shorten(use)} is not one of the permitted uses "
                        f"({', '.join(sorted(spec.permitted_uses))}). The purpose is: {spec.purpose}")
     if requester not in spec.recipients:
-        reasons.append(f"{requester!r} is not a recipient named in the specification. A new recipient needs its "
+        reasons.append(f"{shorten(requester)} is not a recipient named in the specification. A new recipient needs its "
                        "own decision on lawful basis and risk, not an extract.")
     else:
         rec = spec.recipients[requester]
@@ -807,7 +965,7 @@ def check_request(spec: PurposeSpec, requester: str, use: str, fields: Sequence[
         for name in fields:
             decision = check_field(spec, requester, name)
             if not decision.allowed:
-                reasons.append(f"Field {name!r}: {decision.reason}")
+                reasons.append(f"Field {shorten(name)}: {decision.reason}")
     if reasons:
         return Decision(False, requester, use, tuple(reasons))
     what = f" with fields {', '.join(fields)}" if fields else ""

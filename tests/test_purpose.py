@@ -718,10 +718,12 @@ def test_is_blank_operator():
 
     dead = purpose.RowFilter("date_of_death", "is_blank", False)
     alive = purpose.RowFilter("date_of_death", "is_blank", True, reason="Do not call people who have died.")
-    for value in (None, "", "   ", math.nan, pd.NaT, pd.NA):
+    for value in (None, "", "   ", math.nan, pd.NaT, pd.NA, "NULL", "N/A"):
         assert alive.matches({"date_of_death": value}) and not dead.matches({"date_of_death": value}), value
-    for value in (dt.date(2020, 5, 1), pd.Timestamp("2020-05-01"), "2020-05-01", "unknown", 0):
+    for value in (dt.date(2020, 5, 1), pd.Timestamp("2020-05-01"), "2020-05-01"):
         assert dead.matches({"date_of_death": value}) and not alive.matches({"date_of_death": value}), value
+    for value in ("unknown", 0):  # neither blank nor a date: cannot be tested either way (an exception)
+        assert alive.matches({"date_of_death": value}) is None and dead.matches({"date_of_death": value}) is None
     assert not alive.matches({}) and not dead.matches({})  # no column: out of scope, never guessed in
     assert alive.describe() == "date_of_death is blank"
     assert dead.describe() == "date_of_death is not blank"
@@ -742,6 +744,9 @@ def test_is_blank_splits_every_value_one_way_or_the_other(value, keep_blank):
     rule = purpose.RowFilter("date_of_death", "is_blank", keep_blank)
     opposite = purpose.RowFilter("date_of_death", "is_blank", not keep_blank)
     record = {"date_of_death": value}
+    if rule.matches(record) is None:  # a date column: a value neither blank nor a date cannot be tested either way
+        assert opposite.matches(record) is None and not purpose.is_blank(value) and not purpose.is_date(value)
+        return
     assert rule.matches(record) != opposite.matches(record)
     assert rule.matches(record) == (purpose.is_blank(value) == keep_blank)
 
