@@ -2,8 +2,10 @@
 
 :func:`diff` compares yesterday's and today's list on a stable identifier (the NHS number) and returns three
 tables: additions (new people), removals (people no longer on the list, each with a reason) and amendments
-(people whose details changed, naming the fields). :func:`apply` turns yesterday's list and the changes into
-today's list; ``apply(old, diff(old, new)) == new`` is the promise the tests check.
+(people whose details changed, naming the fields). Rows whose key is blank or not a valid NHS number cannot be
+compared; they go to a fourth table, exceptions, with a reason, to go back to the sender. :func:`apply` turns
+yesterday's list and the changes into today's list; ``apply(old, diff(old, new)) == new`` is the promise the tests
+check (for lists with valid keys and no stray whitespace, which ``diff`` ignores).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
+from playbook.identifiers import clean_nhs_number, valid_nhs_number
 from playbook.segmentation import write_folder_atomically
 
 NO_REASON = "not in the new version (no reason given)"
+NHS_KEY = "nhs_number"  # a key of this name must hold valid NHS numbers
 
 
 class ListVersionError(ValueError):
@@ -25,28 +29,33 @@ class ListVersionError(ValueError):
 
 @dataclass
 class Changes:
-    """Additions and amendments hold full new rows; removals hold the key, the old row and a ``reason``."""
+    """Additions and amendments hold full new rows; removals and exceptions hold a row and a ``reason``."""
 
     key: str
     additions: pd.DataFrame
     removals: pd.DataFrame
     amendments: pd.DataFrame  # new rows plus ``changed_fields``, separated by "; "
+    exceptions: pd.DataFrame  # rows that cannot be compared: ``version`` (old or new), the row and a ``reason``
 
     def summary(self) -> pd.DataFrame:
-        """Counts of each kind of change, and of removals by reason."""
+        """Counts of each kind of change, and of removals and exceptions by reason."""
         rows = [("addition", "", len(self.additions))]
         for reason, n in self.removals["reason"].value_counts().sort_index().items():
             rows.append(("removal", reason, int(n)))
         rows.append(("amendment", "", len(self.amendments)))
+        for reason, n in self.exceptions["reason"].value_counts().sort_index().items():
+            rows.append(("exception", reason, int(n)))
         return pd.DataFrame(rows, columns=["change", "reason", "records"])
 
     def write(self, folder: str | Path, *, overwrite: bool = False) -> list[str]:
-        """Write additions, removals and amendments as CSV files into ``folder`` in one atomic step."""
+        """Write additions, removals, amendments and exceptions as CSV files into ``folder`` in one atomic step."""
+        names = ["additions", "amendments", "exceptions", "removals"]
+
         def write(tmp: Path) -> None:
-            for name in ("additions", "removals", "amendments"):
+            for name in names:
                 getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
         write_folder_atomically(folder, write, overwrite=overwrite)
-        return ["additions.csv", "amendments.csv", "removals.csv"]
+        return [f"{name}.csv" for name in names]
 
 
 def _check_versions(old: pd.DataFrame, new: pd.DataFrame, key: str) -> None:
@@ -69,14 +78,49 @@ def _check_versions(old: pd.DataFrame, new: pd.DataFrame, key: str) -> None:
     for name, frame in (("old", old), ("new", new)):
         if key not in frame.columns:
             raise ListVersionError(f"the {name} version has no key column {key!r}")
-        blank = frame[key].isna()
-        if blank.any():
-            rows = ", ".join(map(str, frame.index[blank][:5]))
-            raise ListVersionError(f"the {name} version has {int(blank.sum())} rows with no {key} (rows {rows})")
+
+
+def _check_unique(old: pd.DataFrame, new: pd.DataFrame, key: str) -> None:
+    """A repeated key means two records claim one person: refuse rather than pick one."""
+    for name, frame in (("old", old), ("new", new)):
         repeated = frame[key].duplicated(keep=False)
         if repeated.any():
             values = ", ".join(map(str, frame.loc[repeated, key].unique()[:5]))
             raise ListVersionError(f"the {name} version repeats {key} values ({values}): the key must be unique")
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text without surrounding whitespace and blank text as missing, so a stray space is not a change."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if isinstance(values.dtype, pd.StringDtype):
+            out[column] = values.str.strip().replace("", pd.NA)
+        elif values.dtype == object:
+            out[column] = values.map(lambda v: (v.strip() or None) if isinstance(v, str) else v)
+    return out
+
+
+def _key_problems(frame: pd.DataFrame, key: str) -> pd.Series:
+    """Why each row's key cannot be used (missing, or not a valid NHS number for an NHS key); missing if it can."""
+    values = frame[key]
+    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if key == NHS_KEY:
+        reason = reason.mask(~valid_nhs_number(values), f"{key} is not a valid NHS number (ten digits with a "
+                                                        "correct check digit): correct it at source")
+    return reason.mask(values.isna(), f"no {key}: the record cannot be matched between versions")
+
+
+def _split_exceptions(frame: pd.DataFrame, key: str, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows with a usable key, and the rest with ``version`` and ``reason`` (NHS keys cleaned of spaces)."""
+    reason = _key_problems(frame, key)
+    bad = reason.notna().to_numpy()
+    good = frame[~bad].copy()
+    if key == NHS_KEY and not pd.api.types.is_numeric_dtype(good[key]):
+        good[key] = clean_nhs_number(good[key]).astype(good[key].dtype)
+    exceptions = frame[bad].assign(reason=reason[bad])
+    exceptions.insert(0, "version", version)
+    return good, exceptions
 
 
 def _differs(a: pd.Series, b: pd.Series) -> pd.Series:
@@ -93,8 +137,15 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, key: str = "nhs_number",
     ``reasons`` maps a reason to the keys it explains, for example ``{"died": deaths.nhs_number,
     "opted out": opt_outs.nhs_number}``; the first reason that lists a removed key is used, and removals no
     feed explains get a plain "not in the new version" reason, so nothing leaves the list unexplained.
+    Surrounding whitespace is ignored (a trailing space is not a change) and blank text counts as missing. Rows
+    with no key, or, for ``nhs_number``, one that is not a valid NHS number, go to ``exceptions`` with a reason:
+    they are neither added nor removed, so fix them at source.
     """
     _check_versions(old, new, key)
+    old, old_bad = _split_exceptions(_tidy(old), key, "old")
+    new, new_bad = _split_exceptions(_tidy(new), key, "new")
+    _check_unique(old, new, key)
+    exceptions = pd.concat([old_bad, new_bad], ignore_index=True)
     old_keyed = old.set_index(key, drop=False)
     new_keyed = new.set_index(key, drop=False)
     added = ~new_keyed.index.isin(old_keyed.index)
@@ -117,7 +168,7 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, key: str = "nhs_number",
     for column in flags.columns:
         names = names.mask(flags[column], names + "; " + str(column))
     amendments["changed_fields"] = names.str.removeprefix("; ")
-    return Changes(key, additions, removals, amendments)
+    return Changes(key, additions, removals, amendments, exceptions)
 
 
 def apply(old: pd.DataFrame, changes: Changes) -> pd.DataFrame:

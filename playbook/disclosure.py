@@ -70,6 +70,13 @@ def check_counts(table: pd.DataFrame) -> pd.DataFrame:
     return numbers.astype("int64")
 
 
+def _whole(name: str, value, minimum: int) -> int:
+    """A parameter as an int, or a :class:`DisclosureError`: a wrong setting must not quietly weaken control."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise DisclosureError(f"{name} must be a whole number of {minimum} or more, got {value!r}")
+    return int(value)
+
+
 def add_totals(table: pd.DataFrame) -> pd.DataFrame:
     """The table with a ``Total`` column (row sums), a ``Total`` row (column sums) and the grand total."""
     counts = check_counts(table)
@@ -332,6 +339,10 @@ def nhs_digital(table: pd.DataFrame, *, low: int = 1, high: int = 7, base: int =
     the national count (rows are areas covering the whole country), pass ``national_row=True`` to publish it as
     it is: the convention does not control national counts.
     """
+    low, high, base = _whole("low", low, 0), _whole("high", high, 0), _whole("base", base, 1)
+    if low > high:
+        raise DisclosureError(f"low ({low}) is above high ({high}), so nothing would be hidden: counts from low to "
+                              "high are the ones hidden (1 to 7 under the NHS Digital rule)")
     counts = add_totals(table)
     values = counts.to_numpy()
     hidden = (values >= low) & (values <= high)
@@ -403,15 +414,19 @@ def rounding_interval(published, base: int = 5) -> tuple:
 
 
 def differencing_exposures(earlier: pd.DataFrame, later: pd.DataFrame, threshold: int = 10,
-                           base: int = 1) -> pd.DataFrame:
+                           base: int = 1, *, can_fall: bool = True) -> pd.DataFrame:
     """What an attacker learns by subtracting an earlier release of running totals from a later one.
 
     Both frames hold published values for the same labels (``<NA>`` where hidden), for example the number of
     people on the list so far in each area, published each week. With exact counts (``base=1``) the change is
-    known exactly, and a change of 1 to ``threshold - 1`` is a small number about new people that neither
-    release showed. With rounded counts the attacker only gets a range. Returns one row per cell published in
-    both releases: the change's lowest and highest possible value, and ``exposed`` where it is exact and small.
+    known exactly, and a change of 1 to ``threshold - 1`` either way (people joining, or leaving) is a small number
+    that neither release showed. With rounded counts the attacker only gets a range. Returns one row per cell
+    published in both releases: the change's lowest and highest possible value (below 0 for a fall), and
+    ``exposed`` where it is exact and small. Pass ``can_fall=False`` for totals that never fall (people registered
+    so far): the attacker knows that too, so the range starts at 0, and a release where the total did fall is an
+    error.
     """
+    threshold, base = _whole("threshold", threshold, 1), _whole("base", base, 1)
     if earlier.shape != later.shape or not earlier.index.equals(later.index) or not earlier.columns.equals(
             later.columns):
         raise DisclosureError("the two releases must have the same rows and columns in the same order")
@@ -421,11 +436,21 @@ def differencing_exposures(earlier: pd.DataFrame, later: pd.DataFrame, threshold
             a, b = earlier.at[row, col], later.at[row, col]
             if pd.isna(a) or pd.isna(b):
                 continue
+            for value in (a, b):
+                if not isinstance(value, (int, float, np.integer, np.floating)) or value < 0 or value % base:
+                    raise DisclosureError(
+                        f"cell (row {row!r}, column {col!r}) holds {value}: published counts must be whole "
+                        f"numbers of 0 or more, multiples of base={base}. Pass the base the releases were rounded to.")
             a_low, a_high = rounding_interval(int(a), base)
             b_low, b_high = rounding_interval(int(b), base)
-            low, high = max(int(b_low - a_high), 0), int(b_high - a_low)
+            low, high = int(b_low - a_high), int(b_high - a_low)
+            if not can_fall:
+                if high < 0:
+                    raise DisclosureError(f"cell (row {row!r}, column {col!r}) fell from {a} to {b}, but "
+                                          "can_fall=False says these totals never fall: check the releases")
+                low = max(low, 0)
             rows.append({"row": row, "column": col, "earlier": int(a), "later": int(b),
                          "change_low": low, "change_high": high,
-                         "exposed": low == high and 0 < low < threshold})
+                         "exposed": low == high and 0 < abs(low) < threshold})
     return pd.DataFrame(rows, columns=["row", "column", "earlier", "later", "change_low", "change_high",
                                        "exposed"])

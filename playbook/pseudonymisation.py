@@ -30,6 +30,8 @@ import pandas as pd
 from playbook.identifiers import nhs_check_digits
 
 MIN_SECRET_BYTES = 32  # RFC 2104 advises keys no shorter than the hash output: 32 bytes for SHA-256
+MIN_SECRET_DISTINCT = 10  # distinct bytes: a fresh hex secret has about 16; "abab…" or "0000…" is no secret
+BLANK = r"[\s\u200b-\u200d\u2060\ufeff]*"  # whitespace and zero-width characters: a blank identifier
 
 
 class SecretKeyError(ValueError):
@@ -42,9 +44,11 @@ def new_secret() -> str:
 
 
 def check_secret(secret: str | bytes | None) -> bytes:
-    """The secret as bytes, or :class:`SecretKeyError` if it is missing or shorter than 32 bytes.
+    """The secret as bytes, or :class:`SecretKeyError` if it is missing or weak. The message never shows it.
 
-    Refusing short keys matters: a key someone can guess is no better than no key at all.
+    Refusing weak keys matters: a key someone can guess is no better than no key at all. Weak means shorter than
+    32 bytes, fewer than 10 distinct bytes (``"0000…"``, ``"abab…"``, all spaces) or whitespace at either end,
+    usually a stray newline from a file, which would silently give the other party different pseudonyms.
     """
     if secret is None or (isinstance(secret, (str, bytes)) and len(secret) == 0):
         raise SecretKeyError(
@@ -55,10 +59,21 @@ def check_secret(secret: str | bytes | None) -> bytes:
     if not isinstance(secret, (str, bytes)):
         raise SecretKeyError(f"the secret key must be text or bytes, not {type(secret).__name__}")
     key = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    fix = "Create one with playbook.pseudonymisation.new_secret()."
     if len(key) < MIN_SECRET_BYTES:
         raise SecretKeyError(
             f"the secret key is too short ({len(key)} bytes; at least {MIN_SECRET_BYTES} needed). A short key can "
-            "be guessed. Create one with playbook.pseudonymisation.new_secret()."
+            f"be guessed. {fix}"
+        )
+    if len(set(key)) < MIN_SECRET_DISTINCT:
+        raise SecretKeyError(
+            f"the secret key is too simple ({len(set(key))} distinct bytes; at least {MIN_SECRET_DISTINCT} needed): "
+            f"a repeated pattern can be guessed. {fix}"
+        )
+    if key != key.strip():
+        raise SecretKeyError(
+            "the secret key starts or ends with whitespace (often a newline read from a file): strip it, so that "
+            "both parties key with the same secret."
         )
     return key
 
@@ -72,15 +87,17 @@ def secret_from_env(name: str = "PLAYBOOK_PSEUDONYM_KEY") -> bytes:
 
 
 def _as_text(values: pd.Series | Iterable) -> pd.Series:
+    """The values as text, with blanks (missing, empty, or only whitespace or zero-width characters) missing."""
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype="object")
-    return series.astype("string")
+    text = series.astype("string")
+    return text.mask(text.str.fullmatch(BLANK).fillna(False).astype(bool))
 
 
 def keyed_pseudonyms(values: pd.Series | Iterable, secret: str | bytes | None) -> pd.Series:
-    """HMAC-SHA256 of each value with the secret, as 64 hex characters; missing values stay missing.
+    """HMAC-SHA256 of each value with the secret, as 64 hex characters; blank values stay missing.
 
     Standardise values first (for example with ``playbook.identifiers``) so both parties hash the same text.
-    A missing value must not become the hash of an empty string, or every blank would match every other blank.
+    A blank (missing, empty or only whitespace) must not become a hash, or every blank would match every other.
     """
     key = check_secret(secret)
     text = _as_text(values)

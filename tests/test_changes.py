@@ -8,8 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playbook.changes import NO_REASON, ListVersionError, apply, diff
+from playbook.pseudonymisation import valid_nhs_numbers
 
-KEYS = st.sampled_from([f"999{n:07d}" for n in range(12)])
+VALID = [f"{n:010d}" for n in valid_nhs_numbers(999_000_001, 999_000_020)[:12]]  # keys must be valid NHS numbers
+KEYS = st.sampled_from(VALID)
 ROW = st.fixed_dictionaries({
     "postcode": st.one_of(st.none(), st.sampled_from(["SW1A 1AA", "M1 1AE", "B33 8TH"])),
     "la_code": st.sampled_from(["E06000001", "E08000025"]),
@@ -52,18 +54,18 @@ def test_changes_are_a_partition_and_name_what_changed(old, new):
 
 
 def test_identical_lists_give_no_changes():
-    old = to_frame({"9990000001": {"postcode": None, "la_code": "E06000001", "phone": None, "age": None}})
+    old = to_frame({VALID[0]: {"postcode": None, "la_code": "E06000001", "phone": None, "age": None}})
     changes = diff(old, old.copy())
     assert changes.summary()["records"].sum() == 0
 
 
 def test_removals_carry_the_reason_from_the_feeds():
     row = {"postcode": "M1 1AE", "la_code": "E08000025", "phone": None, "age": 80}
-    old = to_frame({f"999000000{i}": row for i in range(4)})
-    new = old[old["nhs_number"] == "9990000000"]
-    changes = diff(old, new, reasons={"died": ["9990000001"], "opted out": ["9990000002", "9990000001"]})
+    old = to_frame({VALID[i]: row for i in range(4)})
+    new = old[old["nhs_number"] == VALID[0]]
+    changes = diff(old, new, reasons={"died": [VALID[1]], "opted out": [VALID[2], VALID[1]]})
     got = dict(zip(changes.removals["nhs_number"], changes.removals["reason"]))
-    assert got == {"9990000001": "died", "9990000002": "opted out", "9990000003": NO_REASON}
+    assert got == {VALID[1]: "died", VALID[2]: "opted out", VALID[3]: NO_REASON}
     assert set(changes.summary()["reason"]) == {"", "died", "opted out", NO_REASON}
 
 
@@ -74,8 +76,8 @@ def test_versions_with_different_columns_are_refused_with_the_column_names():
         diff(old, new)
 
 
-@pytest.mark.parametrize("bad", [["9990000001", "9990000001"], ["9990000001", None]])
-def test_repeated_or_blank_keys_are_refused(bad):
+@pytest.mark.parametrize("bad", [[VALID[0], VALID[0]], [VALID[0], " " + VALID[0]]])
+def test_repeated_keys_are_refused(bad):  # blank keys now go to the exceptions: see test_bad_input_values.py
     old = to_frame({})
     new = pd.DataFrame({"nhs_number": bad, "postcode": None, "la_code": "E1", "phone": None, "age": None})
     new = new.astype(old.dtypes.to_dict())
@@ -91,8 +93,8 @@ def test_a_changed_column_type_is_refused():
 
 def test_changes_cannot_be_applied_twice_or_to_the_wrong_list():
     row = {"postcode": "M1 1AE", "la_code": "E08000025", "phone": None, "age": 80}
-    old = to_frame({"9990000001": row})
-    new = to_frame({"9990000001": row, "9990000002": row})
+    old = to_frame({VALID[0]: row})
+    new = to_frame({VALID[0]: row, VALID[1]: row})
     changes = diff(old, new)
     with pytest.raises(ListVersionError, match="already in the list"):
         apply(new, changes)
@@ -103,6 +105,6 @@ def test_changes_cannot_be_applied_twice_or_to_the_wrong_list():
 
 def test_changes_write_atomically(tmp_path):
     row = {"postcode": "M1 1AE", "la_code": "E08000025", "phone": None, "age": 80}
-    changes = diff(to_frame({"9990000001": row}), to_frame({"9990000002": row}))
-    assert changes.write(tmp_path / "day2") == ["additions.csv", "amendments.csv", "removals.csv"]
+    changes = diff(to_frame({VALID[0]: row}), to_frame({VALID[1]: row}))
+    assert changes.write(tmp_path / "day2") == ["additions.csv", "amendments.csv", "exceptions.csv", "removals.csv"]
     assert pd.read_csv(tmp_path / "day2" / "removals.csv")["reason"].tolist() == [NO_REASON]
