@@ -28,18 +28,18 @@ import argparse
 import datetime as _dt
 import os
 import re
+import secrets
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-import yaml
 
 from playbook import lawful_basis
+from playbook.safe_names import UnsafeNameError, safe_file_stem, shorten
 from playbook.purpose import (ARTICLE6_BASES, ARTICLE9_CONDITIONS, CONFIDENTIALITY_ROUTES, PurposeSpec, Recipient,
-                              SpecError, check_field, parse_spec)
+                              SpecError, check_field, load_yaml, parse_spec)
 from playbook.rendering import TO_COMPLETE, TemplateError, day, markdown_to_docx, render_markdown
 
 __all__ = ["DOCUMENT_TYPES", "FORMATS", "SOURCE_NAMES", "TO_COMPLETE", "DocumentType", "DraftError",
@@ -85,7 +85,6 @@ _CONFIDENTIALITY_CHOICE = {"consent": "consent", "copi_notice": "copi_regulation
 #: The formats a document can be written in.
 FORMATS = ("md", "docx")
 
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 class DraftError(ValueError):
@@ -435,28 +434,65 @@ def _planned(spec: PurposeSpec, answers: Mapping[str, Any] | None,
             yield from ((doc, rid) for rid, rec in spec.recipients.items() if doc.applies_to(rec))
 
 
+def _short(value, limit: int = 80) -> str:
+    """A value for an error message, its start cut to ``limit`` characters (the end of a path says most)."""
+    return shorten(value, limit, keep_end=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
+
+
+def _remove_stale(folder: Path) -> None:
+    """Remove the temporary folders that runs killed while writing ``folder`` left beside it."""
+    stale = re.compile(rf"\.{re.escape(folder.name)}\.documents-(\d+)-[0-9a-f]+\.partial")
+    for entry in folder.parent.iterdir():
+        match = stale.fullmatch(entry.name)
+        if match and entry.is_dir() and not entry.is_symlink() and not _running(int(match[1])):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _write_file(text: str, path: Path, fmt: str) -> None:
+    """Write one document in one format."""
+    if fmt == "md":
+        path.write_text(text, encoding="utf-8")
+    else:
+        markdown_to_docx(text, path)
+
+
 def _write_set(folder: str | os.PathLike, texts: Mapping[str, str], formats: Sequence[str]) -> list[Path]:
     """Write each Markdown text (by file stem) in each format into a new folder, all or nothing.
 
-    The files go into a temporary folder beside it that is renamed into place, so a reader never sees half a set;
-    on any failure (an interrupt included) the temporary folder is removed. An existing folder that is not empty
-    is refused rather than overwritten: drafts that people have started to complete must not be lost.
+    The files go into a temporary folder beside it, ``.<folder>.documents-<process id>-<random>.partial``, that is
+    renamed into place, so a reader never sees half a set; on any failure (an interrupt included) the temporary
+    folder is removed, and those a killed run left are removed by the next run. An existing folder that is not
+    empty is refused rather than overwritten: drafts that people have started to complete must not be lost.
     """
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise DraftError(f"{folder.name} already exists and is not an empty folder; choose a new folder so no "
-                         "draft in progress is overwritten")
+        raise DraftError(f"{_short(folder.name)} already exists and is not an empty folder; choose a new folder so "
+                         "no draft in progress is overwritten")
+    blocker = next((p for p in folder.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise DraftError(f"cannot write to {_short(folder)}: {_short(blocker)} is a file, not a folder")
     folder.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    _remove_stale(folder)
+    temporary = folder.parent / f".{folder.name}.documents-{os.getpid()}-{secrets.token_hex(4)}.partial"
+    temporary.mkdir()  # not mkdtemp: the documents are ordinary files, with the usual permissions
     names: list[str] = []
     try:
         for stem, text in texts.items():
             for fmt in formats:
                 name = f"{stem}.{fmt}"
-                if fmt == "md":
-                    (temporary / name).write_text(text, encoding="utf-8")
-                else:
-                    markdown_to_docx(text, temporary / name)
+                _write_file(text, temporary / name, fmt)
                 names.append(name)
         os.replace(temporary, folder)
     except BaseException:
@@ -480,8 +516,10 @@ def write_drafts(spec: PurposeSpec | Mapping[str, Any] | os.PathLike, folder: st
     chosen = _chosen(documents)  # unknown names are refused before the specification is read
     checked, _ = _resolve(spec)
     for rid in checked.recipients:
-        if not _SAFE_ID.fullmatch(rid):
-            raise DraftError(f"recipient id {rid!r} cannot name a file; use letters, digits, '_' and '-' only")
+        try:
+            safe_file_stem(rid, "recipient id")  # one rule for every file name built from data
+        except UnsafeNameError as exc:
+            raise DraftError(str(exc)) from None
     texts = {doc.stem(rid): draft(doc.name, checked, rid, answers, generated_on)
              for doc, rid in _planned(checked, answers, chosen)}
     return _write_set(folder, texts, formats)
@@ -516,13 +554,38 @@ def _date(text: str) -> _dt.date:
         raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}") from None
 
 
-def _load_answers(path: Path) -> Mapping[str, Any]:
+def _read_text(path: Path, what: str) -> str:
+    """The text of an input file; a DraftError naming the file says what is wrong with it."""
+    if path.is_dir():
+        raise DraftError(f"{what} {_short(path)} is a folder, not a file")
     if not path.is_file():
-        raise DraftError(f"no answers file {str(path)!r}")
+        raise DraftError(f"no {what} file {_short(path)!r}")
     try:
-        answers = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DraftError(f"answers file {path.name} is not valid YAML: {exc}") from None
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DraftError(f"{what} {_short(path.name)} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def _too_deep(path: Path, what: str) -> DraftError:
+    return DraftError(f"{what} {_short(path.name)} is nested too deeply to read")
+
+
+def _load_spec(path: Path) -> PurposeSpec:
+    text = _read_text(path, "specification")
+    try:
+        return parse_spec(text, source=path.name)
+    except RecursionError:
+        raise _too_deep(path, "specification") from None
+
+
+def _load_answers(path: Path) -> Mapping[str, Any]:
+    text = _read_text(path, "answers")
+    try:
+        answers = load_yaml(text, source=path.name)  # the specification's rules: no aliases or duplicate keys
+    except SpecError as exc:
+        raise DraftError(f"answers file {path.name}: {'; '.join(exc.problems)}") from None
+    except RecursionError:
+        raise _too_deep(path, "answers") from None
     if not isinstance(answers, Mapping):
         raise DraftError(f"answers file {path.name} must be a mapping of question to answer, "
                          f"got {type(answers).__name__}")
@@ -536,7 +599,7 @@ def _problems(exc: BaseException) -> list[str]:
     elif isinstance(exc, lawful_basis.ScenarioError):
         lines = [f"answers: {p}" for p in exc.problems]
     elif isinstance(exc, OSError) and exc.filename:
-        lines = [f"{exc.strerror or exc}: {exc.filename}"]
+        lines = [f"{exc.strerror or exc}: {_short(exc.filename)}"]
     else:
         lines = [str(exc)]
     return [" ".join(line.split()) for line in lines]
@@ -575,14 +638,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.blank:
             paths = write_blank_templates(args.out, **formats)
         else:
-            if not args.spec.is_file():
-                raise DraftError(f"no specification file {str(args.spec)!r}")
+            spec = _load_spec(args.spec)
             answers = _load_answers(args.answers) if args.answers is not None else None
-            paths = write_drafts(args.spec, args.out, answers, args.date, **formats)
+            paths = write_drafts(spec, args.out, answers, args.date, **formats)
     except (SpecError, DraftError, lawful_basis.ScenarioError, TemplateError, OSError, RuntimeError) as exc:
         for line in _problems(exc):
             print(f"{_PROG}: error: {line}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{_PROG}: interrupted; no partial set of documents was left", file=sys.stderr)
+        return 130
     for path in paths:
         print(path)
     return 0

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import signal
 import sys
 
 from . import TEACHING_DIR
 from .config import TEACHING, Config
-from .output import FORMATS, OutputError, write_tables
+from .output import FORMATS, OutputError, shorten, write_tables
 from .safety import UnsafeDataError
 from .schema import TABLES
 
@@ -43,6 +45,33 @@ def _tables(text: str) -> tuple[str, ...]:
     return tuple(t for t in TABLES if t in names)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so the temporary folder is removed on the way out."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    def stop(signum, frame):
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _describe(error: BaseException) -> str:
+    """One line for an error, long values shortened."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror + (f": {shorten(error.filename)}" if error.filename else "")
+    return " ".join(str(error).split())
+
+
 def parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog=PROG,
@@ -54,7 +83,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--people", type=_people, help="people on the Shielded Patient List; the real list held about "
                    f"2,200,000 (2200000 = national scale). Default {TEACHING.spl_people:,}.")
     p.add_argument("--seed", type=int, help=f"random seed (default {TEACHING.seed})")
-    p.add_argument("--out", help="folder to write; replaced whole if it was written by this generator")
+    p.add_argument("--out", help="folder to write; replaced whole if every file in it was written by this generator")
     p.add_argument("--format", choices=FORMATS, help=f"file format; default csv for up to {CSV_UP_TO:,} people "
                    "(small sizes), parquet above that")
     p.add_argument("--tables", type=_tables, help=f"comma-separated tables to write (default all: {','.join(TABLES)})")
@@ -76,16 +105,26 @@ def main(argv=None) -> int:
     else:
         if args.out is None:
             p.error("--out is required (or use --teaching)")
-        config = dataclasses.replace(
-            Config(), **{k: v for k, v in (("spl_people", args.people), ("seed", args.seed)) if v is not None}
-        )
+        try:
+            config = dataclasses.replace(
+                Config(), **{k: v for k, v in (("spl_people", args.people), ("seed", args.seed)) if v is not None}
+            )
+        except ValueError as error:
+            p.error(str(error))
         fmt = args.format or ("csv" if config.spl_people <= CSV_UP_TO else "parquet")
         out, names = args.out, args.tables or TABLES
     try:
-        rows = write_tables(config, out, fmt, names, progress=not args.quiet)
-    except (OutputError, UnsafeDataError, OSError) as error:
+        with _terminate_as_interrupt():
+            rows = write_tables(config, out, fmt, names, progress=not args.quiet)
+    except OutputError as error:  # the folder asked for cannot be used: bad input
         print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except (UnsafeDataError, OSError) as error:
+        print(f"{PROG}: error: {_describe(error)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as stop:
+        print(f"{PROG}: interrupted; no partial output was left", file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
     if not args.quiet:
         print(f"wrote {', '.join(f'{n} ({r:,} rows)' for n, r in rows.items())} to {out}", file=sys.stderr)
     return 0

@@ -277,6 +277,8 @@ class Config:
         """Refuse impossible settings early, with the field name, rather than fail deep in the generator."""
         if not isinstance(self.spl_people, int) or self.spl_people < 1:
             raise ValueError(f"spl_people must be a whole number of at least 1, not {self.spl_people!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number of at least 0, not {self.seed!r}")
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.name.startswith("error_multiplier"):

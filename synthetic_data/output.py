@@ -2,13 +2,16 @@
 
 Everything is written into a temporary folder beside the target and moved into place only when every table has
 passed its safety checks and been written, so a failure never leaves a half-written folder. An existing target
-is replaced only if it is empty or was written by this generator (it holds our ``manifest.json``).
+is replaced only if every file in it is one this generator wrote (its ``manifest.json`` lists the tables), so a
+file a person added is never deleted. Temporary folders are named ``.<target>.synthetic_data-<process id>-…``, so
+a later run can recognise and remove those a killed run left behind.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -56,25 +59,76 @@ def write_table(table: pa.Table, path: Path, fmt: str) -> None:
         pq.write_table(table, path, compression="snappy")
 
 
-def _is_ours(folder: Path) -> bool:
-    if not folder.is_dir():
+def shorten(value, limit: int = 80) -> str:
+    """A value for an error message, its start cut to ``limit`` characters (the end of a path says most)."""
+    text = str(value)
+    return text if len(text) <= limit else "…" + text[-(limit - 1):]
+
+
+def _written_before(folder: Path) -> set[str]:
+    """The file names this generator's manifest in ``folder`` says it wrote; empty without such a manifest."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if (not isinstance(manifest, dict) or manifest.get("generator") != GENERATOR_NAME
+            or manifest.get("format") not in FORMATS or not isinstance(manifest.get("rows"), dict)):
+        return set()
+    return {MANIFEST} | {f"{name}.{manifest['format']}" for name in manifest["rows"] if name in TABLES}
+
+
+def _not_ours(folder: Path) -> str | None:
+    """The name of the first entry in ``folder`` that this generator did not write, or None."""
+    ours = _written_before(folder)
+    for entry in sorted(folder.iterdir()):
+        if entry.name not in ours or entry.is_symlink() or not entry.is_file():
+            return entry.name
+    return None
+
+
+def _temporary_prefix(out: Path) -> str:
+    return f".{out.name}.{GENERATOR_NAME}-{os.getpid()}-"
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    manifest = folder / MANIFEST
-    if manifest.is_file():
-        try:
-            return json.loads(manifest.read_text(encoding="utf-8")).get("generator") == GENERATOR_NAME
-        except (ValueError, OSError):
-            return False
-    return not any(folder.iterdir())
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
+
+
+def _remove_stale(out: Path) -> None:
+    """Remove the temporary folders killed runs left beside ``out``; put back an output a kill left moved aside."""
+    stale = re.compile(rf"\.{re.escape(out.name)}\.{GENERATOR_NAME}-(\d+)-.*\.(partial|old)")
+    for entry in sorted(out.parent.iterdir()):
+        match = stale.fullmatch(entry.name)
+        if not match or entry.is_symlink() or not entry.is_dir() or _running(int(match[1])):
+            continue
+        aside = entry / out.name
+        if match[2] == "old" and aside.is_dir() and not out.exists():
+            os.replace(aside, out)
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 def _check_target(out: Path) -> None:
+    """Refuse a target that cannot or must not be replaced, after tidying what killed runs left beside it."""
     if not out.parent.is_dir():
-        raise OutputError(f"cannot write to {out}: the folder {out.parent} does not exist")
-    if out.exists() and not _is_ours(out):
-        raise OutputError(f"refusing to replace {out}: it is not empty and was not written by {GENERATOR_NAME}")
+        problem = "is a file, not a folder" if out.parent.exists() else "does not exist"
+        raise OutputError(f"cannot write to {shorten(out)}: the folder {shorten(out.parent)} {problem}")
     if not os.access(out.parent, os.W_OK):
-        raise OutputError(f"cannot write to {out}: no permission to write in {out.parent}")
+        raise OutputError(f"cannot write to {shorten(out)}: no permission to write in {shorten(out.parent)}")
+    _remove_stale(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"cannot write to {shorten(out)}: it is a file, not a folder; choose a folder")
+    foreign = _not_ours(out) if out.exists() else None
+    if foreign is not None:
+        raise OutputError(f"refusing to replace {shorten(out)}: it holds {shorten(foreign)!r}, which "
+                          f"{GENERATOR_NAME} did not write; move it out of the folder or choose another folder")
 
 
 def _manifest(config: Config, fmt: str, rows: dict[str, int]) -> str:
@@ -84,13 +138,20 @@ def _manifest(config: Config, fmt: str, rows: dict[str, int]) -> str:
 
 
 def _move_into_place(tmp: Path, out: Path) -> None:
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    """Swap the new folder in; if stopped between the two renames, put the previous output back."""
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=_temporary_prefix(out), suffix=".old", dir=out.parent))
+    try:
         os.replace(out, old / out.name)
         os.replace(tmp, out)
+    except BaseException:
+        if not out.exists() and (old / out.name).exists():
+            os.replace(old / out.name, out)
+        raise
+    finally:
         shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
 
 
 def write_tables(config: Config, out, fmt: str = "csv", names=TABLES, progress: bool = True) -> dict[str, int]:
@@ -98,11 +159,11 @@ def write_tables(config: Config, out, fmt: str = "csv", names=TABLES, progress: 
     if fmt not in FORMATS:
         raise OutputError(f"unknown format {fmt!r}: choose csv or parquet")
     out = Path(os.path.abspath(out))
-    _check_target(out)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        _check_target(out)
+        tmp = Path(tempfile.mkdtemp(prefix=_temporary_prefix(out), suffix=".partial", dir=out.parent))
     except OSError as error:
-        raise OutputError(f"cannot write to {out}: {error.strerror}") from error
+        raise OutputError(f"cannot write to {shorten(out)}: {error.strerror or error}") from error
     rows = {}
     try:
         with tqdm(total=len(names) + 1, desc="synthetic data", unit="step", file=sys.stderr,

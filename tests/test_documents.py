@@ -380,7 +380,7 @@ def test_write_drafts_accepts_an_empty_folder_and_a_yaml_file(tmp_path):
 def test_write_drafts_refuses_a_recipient_id_that_cannot_name_a_file(tmp_path):
     data = raw()
     entry(data, "supermarkets")["id"] = "../supermarkets"
-    with pytest.raises(DraftError, match="cannot name a file"):
+    with pytest.raises(DraftError, match="cannot be used as a file name"):
         write_drafts(data, tmp_path / "drafts")
     assert list(tmp_path.iterdir()) == []
 

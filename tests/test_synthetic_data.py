@@ -284,13 +284,13 @@ def test_bad_arguments_give_one_line_and_fail(args, message):
 def test_unwritable_folder_gives_one_line_and_leaves_nothing(tmp_path):
     missing = tmp_path / "no" / "such" / "folder"
     result = _cli("--people", "10", "--out", str(missing), "--quiet")
-    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "does not exist" in result.stderr
 
 
 def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
     (tmp_path / "precious.txt").write_text("keep me")
-    assert main(["--people", "10", "--out", str(tmp_path), "--quiet"]) == 1
+    assert main(["--people", "10", "--out", str(tmp_path), "--quiet"]) == 2
     assert (tmp_path / "precious.txt").read_text() == "keep me"
 
 
