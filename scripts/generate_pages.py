@@ -88,13 +88,12 @@ def templates_markdown() -> str:
     spec = purpose.load_builtin("shielding")
     rows = []
     for doc in documents.DOCUMENT_TYPES.values():
-        blank = " ".join(_link(f"blank/{doc.stem()}.{fmt}", f"Blank {doc.title.lower()} ({label})")
-                         for fmt, label in (("docx", "Word"), ("md", "Markdown")))
+        blank = "<br>".join(_link(f"blank/{doc.stem()}.{fmt}", f"Blank {doc.title.lower()} ({label})")
+                            for fmt, label in (("docx", "Word"), ("md", "Markdown")))
         stems = ([(doc.stem(), "")] if doc.scope == "specification" else
                  [(doc.stem(r.id), f" for {r.name}") for r in spec.recipients.values() if doc.applies_to(r)])
-        worked = "<br>".join(" ".join(_link(f"shielding/{stem}.{fmt}", f"{doc.title}{whom} ({label})")
-                                      for fmt, label in (("docx", "Word"), ("md", "Markdown")))
-                             for stem, whom in stems)
+        worked = "<br>".join(_link(f"shielding/{stem}.{fmt}", f"{doc.title}{whom} ({label})")
+                             for stem, whom in stems for fmt, label in (("docx", "Word"), ("md", "Markdown")))
         rows.append(f"| {doc.title} | {doc.description} | {blank} | {worked} |")
     return "\n".join([
         GENERATED, "",
