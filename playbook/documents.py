@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from playbook import lawful_basis
 from playbook.safe_names import UnsafeNameError, safe_file_stem, shorten
+from playbook.segmentation import run_has_ended
 from playbook.purpose import (ARTICLE6_BASES, ARTICLE9_CONDITIONS, CONFIDENTIALITY_ROUTES, PurposeSpec, Recipient,
                               SpecError, check_field, load_yaml, parse_spec)
 from playbook.rendering import TO_COMPLETE, TemplateError, day, markdown_to_docx, render_markdown
@@ -439,24 +440,12 @@ def _short(value, limit: int = 80) -> str:
     return shorten(value, limit, keep_end=True)
 
 
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else
-        return True
-    return True
-
-
 def _remove_stale(folder: Path) -> None:
     """Remove the temporary folders that runs killed while writing ``folder`` left beside it."""
     stale = re.compile(rf"\.{re.escape(folder.name)}\.documents-(\d+)-[0-9a-f]+\.partial")
     for entry in folder.parent.iterdir():
         match = stale.fullmatch(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink() and not _running(int(match[1])):
+        if match and entry.is_dir() and not entry.is_symlink() and run_has_ended(int(match[1]), entry):
             shutil.rmtree(entry, ignore_errors=True)
 
 

@@ -99,8 +99,8 @@ class Verdict(Enum):
 
     @property
     def id(self) -> str:
-        return {"PROCEED": "proceed", "PROCEED_WHEN_MET": "proceed_when_met", "DO_NOT_SHARE": "do_not_share",
-                "LEGAL_ADVICE": "legal_advice"}[self.name]
+        """The short name the scenario suite uses, for example ``proceed_when_met``."""
+        return self.name.lower()
 
 
 class ScenarioError(ValueError):

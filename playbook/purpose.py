@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
-from playbook.safe_names import shorten as shorten_text
+from playbook.safe_names import shorten as cut  # one rule for cutting text in messages
 
 # ---------------------------------------------------------------------------------------------------------------
 # Vocabularies. Each is the full list of values the format allows, with a short label used in messages.
@@ -95,9 +95,6 @@ SHOWN_PROBLEMS = 100
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = 80
-
-
-cut = shorten_text  # one rule for cutting text in messages: playbook.safe_names.shorten
 
 
 def shorten(value: Any, limit: int = 80) -> str:

@@ -165,7 +165,7 @@ def _temporary(folder: Path, mark: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{folder.name}{mark}{os.getpid()}-", dir=folder.parent))
 
 
-def _run_has_ended(pid: int, path: Path) -> bool:
+def run_has_ended(pid: int, path: Path) -> bool:
     """True if the process that made ``path`` has gone, or ``path`` is over a day old (process ids are reused, and
     only POSIX can be asked safely: on Windows ``os.kill`` would end the process)."""
     if pid == os.getpid():
@@ -189,7 +189,7 @@ def _remove_stale(folder: Path) -> None:
         pattern = re.compile(re.escape(f".{folder.name}{mark}") + r"(\d{1,9})-\w+")
         for path in folder.parent.glob(glob.escape(f".{folder.name}{mark}") + "*"):
             found = pattern.fullmatch(path.name)
-            if not found or path.is_symlink() or not path.is_dir() or not _run_has_ended(int(found[1]), path):
+            if not found or path.is_symlink() or not path.is_dir() or not run_has_ended(int(found[1]), path):
                 continue
             if mark == OLD_MARK and (path / "previous").is_dir() and not os.path.lexists(folder):
                 os.replace(path / "previous", folder)

@@ -46,6 +46,7 @@ import pandas as pd
 
 from playbook import identifiers as ids
 from playbook.safe_names import shorten
+from playbook.segmentation import run_has_ended
 
 COMPARED_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "sex", "postcode", "address")
 ROLES = ("record_id", *COMPARED_ROLES)
@@ -86,10 +87,9 @@ def _short(value, limit: int = 80) -> str:
         text = (str(value).strip().splitlines() or [type(value).__name__])[0]
     else:
         text = repr(value)
-    return _cut(text, limit)
+    return shorten(text, limit)
 
 
-_cut = shorten  # one rule for cutting text in messages: playbook.safe_names.shorten
 
 
 def check_options(threshold=0.9, threads=None, keep_pairs_above: float = 0.01, **_) -> None:
@@ -154,7 +154,7 @@ def check_roles(roles: dict, available, where: str) -> None:
     if missing:
         listed = ", ".join(f"{role}={_short(col)}" for role, col in missing.items())
         raise LinkageInputError(f"{where}: no column for {listed}. The file has columns "
-                                f"{_cut(', '.join(map(str, available)))}. Fix the mapping.")
+                                f"{shorten(', '.join(map(str, available)))}. Fix the mapping.")
     informative = [r for r in roles if r in INFORMATIVE_ROLES]
     if len(informative) < 2:
         raise LinkageInputError(
@@ -612,7 +612,7 @@ def check_out(out_dir, overwrite: bool = False, inputs=()) -> Path:
     if out.is_dir() and not overwrite:
         foreign = sorted(set(os.listdir(out)) - _written_by_linker(out))
         if foreign:
-            raise OutputFolderError(f"{out}: holds files the linker did not write ({_cut(', '.join(foreign))}). "
+            raise OutputFolderError(f"{out}: holds files the linker did not write ({shorten(', '.join(foreign))}). "
                                     "Choose a new folder, or pass --overwrite (overwrite=True) to replace the "
                                     "folder and everything in it.")
     return out
@@ -637,7 +637,7 @@ def staging(out: Path):
     if out.parent.is_dir():
         for folder in out.parent.iterdir():
             pid = folder.name.removeprefix(prefix).split("-")[0]
-            if folder.name.startswith(prefix) and pid.isdigit() and not _running(int(pid)):
+            if folder.name.startswith(prefix) and pid.isdigit() and run_has_ended(int(pid), folder):
                 shutil.rmtree(folder, ignore_errors=True)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -660,18 +660,6 @@ def staging(out: Path):
             os.replace(old, out)
         shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    if os.name != "posix":  # no safe way to ask; keep the folder
-        return True
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:  # running, as another user
-        return True
-    return True
 
 
 def _columns(path: Path) -> list[str]:

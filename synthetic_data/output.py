@@ -91,7 +91,8 @@ def _temporary_prefix(out: Path) -> str:
 
 
 def _running(pid: int) -> bool:
-    if pid == os.getpid():
+    """Whether a process still runs. Only POSIX can be asked safely: on Windows ``os.kill`` ends the process."""
+    if pid == os.getpid() or os.name != "posix":
         return True
     try:
         os.kill(pid, 0)
