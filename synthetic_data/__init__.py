@@ -4,7 +4,10 @@
     spl = synthetic_data.load("spl")        # the committed teaching data, with the right types
     synthetic_data.TABLES                   # the table names
 
-Regenerate or scale up with ``python -m synthetic_data --help``.
+Regenerate or scale up with ``python -m synthetic_data --help``. Above 20,000,000 people (or with ``--stream``)
+the generator streams: it draws fixed blocks of people one after another and writes each table to one Parquet
+file in row groups of ``--chunk-size`` rows, so memory stays flat up to a population the size of England's and
+the data does not depend on the chunk size. ``stream.py`` explains how.
 """
 
 from __future__ import annotations

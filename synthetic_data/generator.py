@@ -153,6 +153,51 @@ def _scrambled_ids(rng, n: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- the world (numpy only)
 
 
+class Whole:
+    """The scope of the original engine: the whole population drawn at once. Its draws never change, so the
+    teaching data and every earlier run of the same seed and size come out byte for byte as before.
+
+    A scope answers the few questions whose answer depends on how much of the population is drawn at a time
+    (how many people, which random streams, where numbering starts); ``stream.Block`` answers them for one block
+    of a streamed run, and every other line of the drawing code is shared.
+    """
+
+    first_person = first_spl_row = first_registration = 0
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.n_spl = config.spl_people
+        self.n = self.n_spl + round(config.non_spl_registrants_per_spl_person * self.n_spl)
+
+    def rng(self, stage: str, part: int = 0) -> np.random.Generator:
+        return _rng(self.config, stage, part)
+
+    def nhs_numbers(self, rng, n: int) -> np.ndarray:
+        valid = _valid_nhs_numbers()
+        if n <= len(valid):  # distinct numbers
+            return valid[rng.choice(len(valid), n, replace=False)]
+        # more people than test numbers: every number used, then reused in the same order
+        return valid[rng.permutation(len(valid))[np.arange(n) % len(valid)]]
+
+    def districts(self, rng, las, n_streets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The first postcode district of each authority, and how many districts it has."""
+        n_districts = np.clip(np.ceil(n_streets / self.config.streets_per_district), 1, MAX_DISTRICTS)
+        return rng.integers(0, MAX_DISTRICTS, las.n), n_districts.astype(np.int64)
+
+    def uprns(self, rng, m: int) -> np.ndarray:
+        """m rising UPRNs, with gaps like real ones."""
+        largest_gap = max(2, min(400, (safety.UPRN_LAST - safety.UPRN_FIRST) // max(m, 1)))
+        return safety.UPRN_FIRST + np.cumsum(rng.integers(1, largest_gap, m))
+
+    def practices(self, per_la: np.ndarray) -> np.ndarray:
+        """GP practices per authority, from the list people who live there."""
+        return np.clip(np.round(per_la / self.config.spl_patients_per_practice), 1, 499).astype(np.int64)
+
+    def customer_ids(self, rng, n: int) -> np.ndarray:
+        return _scrambled_ids(rng, n)
+
+
+@functools.lru_cache(maxsize=1)
 def _local_authorities() -> SimpleNamespace:
     rows = reference.LOCAL_AUTHORITIES
     population = np.array([r[4] for r in rows], dtype=np.float64)
@@ -166,10 +211,9 @@ def _local_authorities() -> SimpleNamespace:
     )
 
 
-def _draw_people(config: Config, pools: Pools, las) -> SimpleNamespace:
-    rng = _rng(config, "people")
-    n_spl = config.spl_people
-    n = n_spl + round(config.non_spl_registrants_per_spl_person * n_spl)
+def _draw_people(config: Config, pools: Pools, las, scope) -> SimpleNamespace:
+    rng = scope.rng("people")
+    n_spl, n = scope.n_spl, scope.n
     on_spl = np.zeros(n, dtype=bool)
     on_spl[rng.permutation(n)[:n_spl]] = True
 
@@ -212,7 +256,7 @@ def _draw_people(config: Config, pools: Pools, las) -> SimpleNamespace:
     address_la[previous[moved]] = np.where(stayed_in_la, la[moved], rng.choice(las.n, n_moved, p=las.weights))
     address_la[extra_addresses] = rng.choice(las.n, n_extra, p=las.weights)
     # Most moves are local: an old home near the new one is drawn in the same postcode district (see addresses).
-    near = stayed_in_la & (_rng(config, "people", 1).random(n_moved) < config.moved_within_district_rate)
+    near = stayed_in_la & (scope.rng("people", 1).random(n_moved) < config.moved_within_district_rate)
     address_near = np.full(len(slots), -1, dtype=np.int64)
     address_near[previous[moved][near]] = home[moved][near]
 
@@ -225,14 +269,11 @@ def _draw_people(config: Config, pools: Pools, las) -> SimpleNamespace:
     landline[shared] = landline[host[shared]]
     has_mobile |= ~has_landline & ~has_mobile
 
-    valid = _valid_nhs_numbers()
-    if n <= len(valid):  # distinct numbers
-        nhs = valid[rng.choice(len(valid), n, replace=False)]
-    else:  # more people than test numbers: every number used, then reused in the same order
-        nhs = valid[rng.permutation(len(valid))[np.arange(n) % len(valid)]]
+    nhs = scope.nhs_numbers(rng, n)
     error_group, error_odds = _error_groups(config, dob, female, las.london[la])
     return SimpleNamespace(
-        n=n, on_spl=on_spl, female=female, given=given, family=family, dob=dob, la=la, home=home,
+        n=n, first=scope.first_person, on_spl=on_spl, female=female, given=given, family=family, dob=dob, la=la,
+        home=home,
         previous=previous, address_la=address_la, address_near=address_near, extra_addresses=extra_addresses,
         error_group=error_group, error_odds=error_odds,
         has_mobile=has_mobile, mobile=mobile, has_landline=has_landline, landline=landline,
@@ -246,10 +287,11 @@ def _draw_people(config: Config, pools: Pools, las) -> SimpleNamespace:
     )
 
 
-def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, near: np.ndarray) -> SimpleNamespace:
+def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, near: np.ndarray,
+                    scope) -> SimpleNamespace:
     """Streets per authority, house numbers in order along each street, postcodes per block of houses. An address
     with ``near`` set to another address goes on a street in that address's postcode district."""
-    rng = _rng(config, "addresses")
+    rng = scope.rng("addresses")
     m = len(address_la)
     per_la = np.bincount(address_la, minlength=las.n)
     n_streets = np.maximum(3, np.ceil(per_la / config.addresses_per_street)).astype(np.int64)
@@ -258,8 +300,7 @@ def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, n
     street_name = rng.integers(0, len(pools.streets), total)
     street_locality = np.where(rng.random(total) < config.locality_rate, rng.integers(0, len(pools.localities), total), -1)
     street_la = np.repeat(np.arange(las.n), n_streets)
-    n_districts = np.clip(np.ceil(n_streets / config.streets_per_district), 1, MAX_DISTRICTS).astype(np.int64)
-    first_district = rng.integers(0, MAX_DISTRICTS, las.n)
+    first_district, n_districts = scope.districts(rng, las, n_streets)
     district_in_la = (rng.random(total) * n_districts[street_la]).astype(np.int64)
     street_district = 1 + (first_district[street_la] + district_in_la) % MAX_DISTRICTS
     street_sector = rng.integers(0, 10, total)
@@ -278,7 +319,7 @@ def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, n
         sorted_keys = district_key[by_key]
         low = np.searchsorted(sorted_keys, district_key[home_street], side="left")
         others = np.searchsorted(sorted_keys, district_key[home_street], side="right") - low - 1
-        pick = low + (_rng(config, "addresses", 1).random(len(moved_near)) * others).astype(np.int64)
+        pick = low + (scope.rng("addresses", 1).random(len(moved_near)) * others).astype(np.int64)
         pick = np.where(others == 0, low, pick + (pick >= position[home_street]))
         street[moved_near] = by_key[pick]
     order = np.argsort(street, kind="stable")
@@ -292,8 +333,7 @@ def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, n
         las.areas.take(pa.array(address_la)), _text(street_district[street]), " ",
         _text(street_sector[street]), units.take(pa.array(unit)),
     )
-    largest_gap = max(2, min(400, (safety.UPRN_LAST - safety.UPRN_FIRST) // max(m, 1)))
-    uprn = safety.UPRN_FIRST + np.cumsum(rng.integers(1, largest_gap, m))  # rising, with gaps like real UPRNs
+    uprn = scope.uprns(rng, m)
     return SimpleNamespace(
         m=m, la=address_la, uprn_value=uprn, uprn=_text(uprn),
         line_1=_concat(_text(house), " ", _take(pools.streets, street_name[street])),
@@ -302,8 +342,8 @@ def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, n
     )
 
 
-def _draw_spl(config: Config, people, las) -> SimpleNamespace:
-    rng = _rng(config, "spl")
+def _draw_spl(config: Config, people, las, scope) -> SimpleNamespace:
+    rng = scope.rng("spl")
     persons = np.flatnonzero(people.on_spl)
     n = len(persons)
     hospital, gp = config.share_hospital_medicines_maternity, config.share_gp_records
@@ -312,7 +352,7 @@ def _draw_spl(config: Config, people, las) -> SimpleNamespace:
     order = np.lexsort((rng.random(n), release))
     persons, source, release = persons[order], source[order], release[order]
     date_added = RELEASE_DATES[release]
-    people.spl_row[persons] = np.arange(1, n + 1)
+    people.spl_row[persons] = scope.first_spl_row + np.arange(1, n + 1)
     people.date_added[persons] = date_added
 
     moved = people.previous[persons] >= 0
@@ -337,10 +377,10 @@ def _draw_spl(config: Config, people, las) -> SimpleNamespace:
 
     home_la = people.la[persons]
     per_la = np.bincount(home_la, minlength=las.n)
-    practices = np.clip(np.round(per_la / config.spl_patients_per_practice), 1, 499).astype(np.int64)
+    practices = scope.practices(per_la)
     practice = home_la * 500 + (rng.random(n) * practices[home_la]).astype(np.int64)
     return SimpleNamespace(
-        n=n, persons=persons, source=source, release=release, date_added=date_added,
+        n=n, first_row=scope.first_spl_row, persons=persons, source=source, release=release, date_added=date_added,
         address=np.where(stale, people.previous[persons], people.home[persons]), stale=stale,
         phone_missing=phone_missing, phone_wrong=phone_wrong,
         mobile_shift=rng.integers(1, 1000, n), landline_shift=rng.integers(1, 1000, n),
@@ -349,8 +389,8 @@ def _draw_spl(config: Config, people, las) -> SimpleNamespace:
     )
 
 
-def _draw_registrations(config: Config, people, pools: Pools) -> SimpleNamespace:
-    rng = _rng(config, "registrations")
+def _draw_registrations(config: Config, people, pools: Pools, scope) -> SimpleNamespace:
+    rng = scope.rng("registrations")
     n = people.n
     start = np.where(people.on_spl, np.maximum(people.date_added, _day(config.service_start)), _day(config.service_start))
     end = np.full(n, _day(config.data_end))
@@ -420,7 +460,7 @@ def _draw_registrations(config: Config, people, pools: Pools) -> SimpleNamespace
     old_address = chance_by_group(config.reg_old_address_rate, people.previous[person] >= 0)
     email_given = chance(config.reg_email_given_rate, people.has_email[person])
     return SimpleNamespace(
-        n=r, person=person, date=date, second=second,
+        n=r, first_id=scope.first_registration, person=person, date=date, second=second,
         nickname=nickname, given_typo=given_typo, family_typo=chance_by_group(config.reg_family_name_typo_rate),
         typo_variant=rng.integers(0, TYPOS_PER_NAME, r),
         names_swapped=chance_by_group(config.reg_names_swapped_rate),
@@ -439,8 +479,8 @@ def _draw_registrations(config: Config, people, pools: Pools) -> SimpleNamespace
     )
 
 
-def _draw_customers(config: Config, people, registrations, pools: Pools) -> SimpleNamespace:
-    rng = _rng(config, "customers")
+def _draw_customers(config: Config, people, registrations, pools: Pools, scope) -> SimpleNamespace:
+    rng = scope.rng("customers")
     n = people.n
     consent = np.full(n, -1, dtype=np.int64)
     firsts = ~registrations.second
@@ -484,7 +524,7 @@ def _draw_customers(config: Config, people, registrations, pools: Pools) -> Simp
         email_number=np.concatenate([people.email_number[linked], rng.integers(1, 100, outside)]),
         email_domain=np.concatenate([people.email_domain[linked], rng.integers(0, 3, outside)]),
         since=_random_days(rng, np.full(c, np.datetime64("2005-01-01")), np.full(c, np.datetime64("2020-03-22"))),
-        id_number=_scrambled_ids(rng, c),
+        id_number=scope.customer_ids(rng, c),
     )
 
 
@@ -492,16 +532,19 @@ NEEDS_REGISTRATIONS = {"registrations", "supermarket_customers", "truth"}
 NEEDS_CUSTOMERS = {"supermarket_customers", "truth"}
 
 
-def build_world(config: Config, names=TABLES) -> SimpleNamespace:
-    """Draw every stage the named tables need. Each stage has its own random stream, so skipping the later
-    stages never changes the earlier ones."""
+def build_world(config: Config, names=TABLES, scope=None) -> SimpleNamespace:
+    """Draw every stage the named tables need, for the whole population or for the one block ``scope`` names.
+    Each stage has its own random stream, so skipping the later stages never changes the earlier ones."""
+    scope = scope or Whole(config)
     pools = build_pools(config.seed)
     las = _local_authorities()
-    people = _draw_people(config, pools, las)
-    addresses = _draw_addresses(config, pools, las, people.address_la, people.address_near)
-    spl = _draw_spl(config, people, las)
-    registrations = _draw_registrations(config, people, pools) if NEEDS_REGISTRATIONS & set(names) else None
-    customers = _draw_customers(config, people, registrations, pools) if NEEDS_CUSTOMERS & set(names) else None
+    people = _draw_people(config, pools, las, scope)
+    addresses = _draw_addresses(config, pools, las, people.address_la, people.address_near, scope)
+    spl = _draw_spl(config, people, las, scope)
+    needs_registrations = NEEDS_REGISTRATIONS & set(names)
+    registrations = _draw_registrations(config, people, pools, scope) if needs_registrations else None
+    customers = (_draw_customers(config, people, registrations, pools, scope) if NEEDS_CUSTOMERS & set(names)
+                 else None)
     return SimpleNamespace(config=config, pools=pools, las=las, people=people, addresses=addresses, spl=spl,
                            registrations=registrations, customers=customers)
 
@@ -539,7 +582,7 @@ def people_table(world) -> pa.Table:
     p, a, pools = world.people, world.addresses, world.pools
     everyone = np.arange(p.n)
     return _table("people", {
-        "person_id": pa.array(everyone + 1),
+        "person_id": pa.array(p.first + everyone + 1),
         "given_name": _take(pools.given.names, p.given),
         "family_name": _take(pools.family.names, p.family),
         "date_of_birth": _dates(p.dob),
@@ -562,7 +605,7 @@ def spl_table(world) -> pa.Table:
     landline = np.where(s.phone_wrong, (p.landline[who] + s.landline_shift) % 1000, p.landline[who])
     mobile = np.where(s.phone_wrong, (p.mobile[who] + s.mobile_shift) % 1000, p.mobile[who])
     return _table("spl", {
-        "spl_row_id": pa.array(np.arange(1, s.n + 1)),
+        "spl_row_id": pa.array(s.first_row + np.arange(1, s.n + 1)),
         "nhs_number": _text(p.nhs[who]),
         "given_name": _take(world.pools.given.names, p.given[who]),
         "family_name": _take(world.pools.family.names, p.family[who]),
@@ -609,7 +652,7 @@ def registrations_table(world) -> pa.Table:
                            _take(family_pool.email, f))
     email = _email(pools, g, email_family, p.email_number[r.person], p.email_domain[r.person])
     return _table("registrations", {
-        "registration_id": pa.array(np.arange(1, r.n + 1)),
+        "registration_id": pa.array(r.first_id + np.arange(1, r.n + 1)),
         "registered_on": _dates(r.date),
         "given_name": _choose(r.names_swapped, family, given),
         "family_name": _choose(r.names_swapped, given, family),
@@ -680,16 +723,17 @@ def truth_table(world) -> pa.Table:
     n_spl, n_reg, n_cust = s.n, r.n, c.n
     none = np.zeros
     person = np.concatenate([s.persons, r.person, customer_person])
+    spl_rows, registration_ids = s.first_row + np.arange(1, n_spl + 1), r.first_id + np.arange(1, n_reg + 1)
     parts = {
         "source_table": _take(pa.array(["spl", "registrations", "supermarket_customers"]),
                               np.repeat([0, 1, 2], [n_spl, n_reg, n_cust])),
         "source_id": pa.concat_arrays([
-            _text(np.arange(1, n_spl + 1)), _text(np.arange(1, n_reg + 1)),
+            _text(spl_rows), _text(registration_ids),
             _concat("EXF", _padded(c.id_number[order], 9)),
         ]),
-        "person_id": _optional_id(np.where(person >= 0, person + 1, -1)),
+        "person_id": _optional_id(np.where(person >= 0, p.first + person + 1, -1)),
         "spl_row_id": _optional_id(np.concatenate([
-            np.arange(1, n_spl + 1), p.spl_row[r.person], np.where(customer_person >= 0, p.spl_row[customer_person], -1),
+            spl_rows, p.spl_row[r.person], np.where(customer_person >= 0, p.spl_row[customer_person], -1),
         ])),
         "uprn": _take(a.uprn, np.concatenate([s.address, r.address, c.address[order]])),
         "nhs_number_mistyped": pa.array(np.concatenate([none(n_spl, bool), r.nhs_mistyped, none(n_cust, bool)])),
@@ -719,14 +763,19 @@ BUILDERS = {
 assert tuple(BUILDERS) == TABLES, "every schema table needs a builder, in schema order"
 
 
+def checked_table(world, name: str) -> pa.Table:
+    """Build one table and run the safety checks on every row; a table that fails is never returned."""
+    data = BUILDERS[name](world)
+    mistyped = world.registrations.nhs_mistyped if name == "registrations" else None
+    safety.check_table(name, data, mistyped)
+    return data
+
+
 def iter_tables(config: Config, names=TABLES, world=None) -> Iterator[tuple[str, pa.Table]]:
     """Build, check and yield each requested table in turn. A table that fails a safety check is never yielded."""
     world = world or build_world(config, names)
     for name in names:
-        data = BUILDERS[name](world)
-        mistyped = world.registrations.nhs_mistyped if name == "registrations" else None
-        safety.check_table(name, data, mistyped)
-        yield name, data
+        yield name, checked_table(world, name)
 
 
 def generate(config: Config | None = None, **overrides) -> dict[str, pa.Table]:

@@ -9,12 +9,14 @@ a later run can recognise and remove those a killed run left behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,11 +29,16 @@ from tqdm import tqdm
 
 from .config import Config
 from .generator import build_world, iter_tables
-from .schema import TABLES
+from .schema import SCHEMA, TABLES
+from .stream import BLOCK_PEOPLE, Plan, iter_blocks
 
 FORMATS = ("csv", "parquet")
 MANIFEST = "manifest.json"
 GENERATOR_NAME = "synthetic_data"
+CHUNK_SIZE = 1_000_000
+"""Rows per Parquet row group in streamed output: large enough for fast reading, small enough for memory."""
+TABLE_THREADS = 2
+"""Threads that build and check a block's tables while the next block is drawn (see ``stream.iter_blocks``)."""
 
 
 class OutputError(Exception):
@@ -132,9 +139,9 @@ def _check_target(out: Path) -> None:
                           f"{GENERATOR_NAME} did not write; move it out of the folder or choose another folder")
 
 
-def _manifest(config: Config, fmt: str, rows: dict[str, int]) -> str:
+def _manifest(config: Config, fmt: str, rows: dict[str, int], **extra) -> str:
     content = {"generator": GENERATOR_NAME, "faker": faker.VERSION, "format": fmt, "seed": config.seed,
-               "spl_people": config.spl_people, "rows": rows}
+               "spl_people": config.spl_people, "rows": rows, **extra}
     return json.dumps(content, indent=2, sort_keys=True) + "\n"
 
 
@@ -155,18 +162,30 @@ def _move_into_place(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_tables(config: Config, out, fmt: str = "csv", names=TABLES, progress: bool = True) -> dict[str, int]:
-    """Generate, check and write the named tables to folder ``out``; return their row counts."""
-    if fmt not in FORMATS:
-        raise OutputError(f"unknown format {fmt!r}: choose csv or parquet")
+@contextlib.contextmanager
+def _replacing(out) -> Iterator[Path]:
+    """A temporary folder beside ``out`` that takes its place only if the body finishes, and is removed if not."""
     out = Path(os.path.abspath(out))
     try:
         _check_target(out)
         tmp = Path(tempfile.mkdtemp(prefix=_temporary_prefix(out), suffix=".partial", dir=out.parent))
     except OSError as error:
         raise OutputError(f"cannot write to {shorten(out)}: {error.strerror or error}") from error
-    rows = {}
     try:
+        yield tmp
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the result is ordinary data
+        _move_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_tables(config: Config, out, fmt: str = "csv", names=TABLES, progress: bool = True) -> dict[str, int]:
+    """Generate, check and write the named tables to folder ``out``; return their row counts."""
+    if fmt not in FORMATS:
+        raise OutputError(f"unknown format {fmt!r}: choose csv or parquet")
+    rows = {}
+    with _replacing(out) as tmp:
         with tqdm(total=len(names) + 1, desc="synthetic data", unit="step", file=sys.stderr,
                   disable=not progress) as bar:
             bar.set_postfix_str("drawing people")
@@ -187,9 +206,73 @@ def write_tables(config: Config, out, fmt: str = "csv", names=TABLES, progress: 
                     pending.result()
                     bar.update()
         (tmp / MANIFEST).write_text(_manifest(config, fmt, rows), encoding="utf-8")
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the result is ordinary data
-        _move_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return rows
+
+
+class RowGroups:
+    """One table's Parquet file, written in row groups of exactly ``chunk_size`` rows (the last may be shorter)
+    however many rows each block brings, so the chunk size decides how the file is cut, never what it holds."""
+
+    def __init__(self, path: Path, schema: pa.Schema, chunk_size: int):
+        self.writer = pq.ParquetWriter(path, schema, compression="snappy")
+        self.chunk_size, self.pending, self.waiting, self.rows = chunk_size, [], 0, 0
+
+    def add(self, table: pa.Table) -> None:
+        self.pending.append(table)
+        self.waiting += table.num_rows
+        self.rows += table.num_rows
+        while self.waiting >= self.chunk_size:
+            self._write(self.chunk_size)
+
+    def _write(self, n: int) -> None:
+        waiting = pa.concat_tables(self.pending)  # no copy: the new table points at the blocks' buffers
+        self.writer.write_table(waiting.slice(0, n), row_group_size=n)
+        rest = waiting.slice(n)
+        self.pending, self.waiting = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def close(self) -> None:
+        if self.waiting:
+            self._write(self.waiting)
+        self.writer.close()
+
+
+def write_streamed(config: Config, out, names=TABLES, chunk_size: int = CHUNK_SIZE, progress: bool = True,
+                   block_people: int = BLOCK_PEOPLE) -> dict[str, int]:
+    """Generate the named tables block by block (see ``stream``) and write each to one Parquet file in row
+    groups of ``chunk_size`` rows, holding only a block and the rows of one row group per table at a time.
+    The same folder rules as ``write_tables``: all or nothing, and only over this generator's own output."""
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a whole number of at least 1, not {chunk_size!r}")
+    plan = Plan(config, block_people)  # refuses impossible sizes before any folder is touched
+    with _replacing(out) as tmp:
+        files = {name: RowGroups(tmp / f"{name}.parquet", SCHEMA[name].arrow_schema(), chunk_size) for name in names}
+        try:
+            # Write one block in another thread while the next ones are drawn: all mostly run outside the GIL.
+            with tqdm(total=plan.n_blocks, desc="synthetic data", unit="block", file=sys.stderr,
+                      disable=not progress) as bar, ThreadPoolExecutor(max_workers=1) as writer:
+                pending = None
+                for tables in iter_blocks(config, names, block_people, threads=TABLE_THREADS):
+                    if pending:
+                        pending.result()
+                        bar.update()
+                    pending = writer.submit(_add_block, files, tables)
+                    del tables
+                if pending:
+                    pending.result()
+                    bar.update()
+            for file in files.values():
+                file.close()
+        except BaseException:
+            for file in files.values():  # let go of the files so the temporary folder can be removed
+                with contextlib.suppress(Exception):
+                    file.writer.close()
+            raise
+        rows = {name: file.rows for name, file in files.items()}
+        manifest = _manifest(config, "parquet", rows, streamed_in_blocks_of=block_people)
+        (tmp / MANIFEST).write_text(manifest, encoding="utf-8")
+    return rows
+
+
+def _add_block(files: dict[str, RowGroups], tables: dict[str, pa.Table]) -> None:
+    for name, table in tables.items():
+        files[name].add(table)
