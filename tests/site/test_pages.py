@@ -108,3 +108,10 @@ def test_every_download_on_the_templates_page_is_in_the_site_and_opens():
         if target.suffix == ".zip":
             with zipfile.ZipFile(target) as archive:
                 assert archive.testzip() is None and len(archive.namelist()) >= 14, link
+
+
+def test_search_finds_a_page(visit):
+    """Search runs on the search page (other pages no longer load the index): a query lists matching pages."""
+    page, _ = visit("search.html?q=lawful+basis")
+    page.wait_for_selector("#search-results li", timeout=15_000)
+    assert page.locator("#search-results li").count() > 0
