@@ -13,7 +13,7 @@ Steps, each measured on its own:
 4. the naive alternative: a pandas exact merge on given name, family name, date of birth and postcode, timed and
    marked the same way.
 
-Goals on a 2-core machine: linkage at most 120 s and 8 GiB, F1 at least 0.99.
+Goals on a 2-core machine: linkage at most 120 s and 8 GiB, F1 at least 0.998.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playbook import evaluation  # noqa: E402
+from playbook import splink_linker as sl  # noqa: E402
 
 ROLES = {"identifier": "nhs_number", "given_name": "given_name", "family_name": "family_name",
          "date_of_birth": "date_of_birth", "postcode": "postcode", "address": "address_line_1"}
@@ -54,6 +55,17 @@ def true_links(folder: Path) -> pd.DataFrame:
     truth = truth[(truth["source_table"] == "registrations") & truth["spl_row_id"].notna()]
     return pd.DataFrame({"left_id": truth["source_id"].astype(str),
                          "right_id": truth["spl_row_id"].astype("int64").astype(str)})
+
+
+def pairs_completeness(folder: Path, truth: pd.DataFrame) -> float:
+    """The share of true pairs that pass a blocking rule: the recall the linker could reach at most."""
+    ready = []
+    for name, record_id in (("registrations", "registration_id"), ("spl", "spl_row_id")):
+        roles = {"record_id": record_id, **ROLES}
+        frame = pd.read_parquet(folder / f"{name}.parquet", columns=sl.mapped_columns(roles))
+        records, _ = sl.prepare(frame, roles, name)
+        ready.append(pd.concat([records, sl.blocking_keys(records)], axis=1))
+    return sl.pairs_completeness(ready[0], ready[1], truth, list(ROLES))
 
 
 def naive_merge(folder: Path) -> tuple[float, pd.DataFrame]:
@@ -111,7 +123,8 @@ def main(argv=None) -> int:
         print(f"naive pandas exact merge           wall time {naive_seconds:.1f} s")
         show("naive exact merge", theirs)
         print(f"recall: ours {ours['recall']:.4f} against naive {theirs['recall']:.4f}")
-        goals = {"time <= 120 s": seconds <= 120, "memory <= 8 GiB": peak <= 8, "F1 >= 0.99": ours["f1"] >= 0.99}
+        print(f"pairs completeness (true pairs that pass a blocking rule): {pairs_completeness(folder, truth):.4f}")
+        goals = {"time <= 120 s": seconds <= 120, "memory <= 8 GiB": peak <= 8, "F1 >= 0.998": ours["f1"] >= 0.998}
         print("goals: " + ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in goals.items()))
     return 0
 

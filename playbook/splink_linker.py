@@ -1,8 +1,12 @@
 """A general probabilistic linker: any two CSV or Parquet files, their columns mapped to standard roles.
 
-Built on Splink with the DuckDB backend, so it runs on one machine at national scale, and the same model could
-move to Spark if you outgrow it. It trains without labels: u probabilities from random pairs (which are almost
-all different people), m probabilities by expectation maximisation on blocked pairs.
+Built on Splink with the DuckDB backend, so it runs on one machine at national scale; ``--engine spark`` runs the
+same model on Apache Spark when one machine is not enough (chapters/one-machine-is-not-enough.md). It trains
+without labels: u probabilities from random pairs (which are almost all different people), m probabilities by
+expectation maximisation on blocked pairs. The same defaults serve every
+data set: blocking rules pair cheap keys so that an error in any one field leaves a true pair in play, and
+agreement on a common name or postcode counts for less than on a rare one (term frequencies from the right file).
+A postal code from outside the UK is mapped to ``postal_code`` and compared as typed.
 
 Outputs, written to ``out_dir``:
 
@@ -10,6 +14,8 @@ Outputs, written to ``out_dir``:
 - ``matches.parquet`` (and ``.csv``): the chosen matches. The choice is the **best match per left record**: each
   left record links to its highest-scoring right record if that scores at least ``threshold``. Several left
   records may link to the same right record (a person who registered twice), so this is not one-to-one;
+- ``review.csv``: the pairs near the threshold (``review_band``), records side by side with the evidence for and
+  against, for a person to decide; ``python -m playbook.clerical_review`` applies their decisions;
 - ``unlinkable.csv``: left or right records with too little usable information to link, each with the reason;
 - ``model.json`` (the trained Splink model) and ``summary.json`` (the counts, which always add up).
 
@@ -44,28 +50,43 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from playbook import clerical_review
 from playbook import identifiers as ids
 from playbook.safe_names import shorten
 from playbook.segmentation import run_has_ended
 
-COMPARED_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "sex", "postcode", "address")
+COMPARED_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "sex", "postcode", "postal_code",
+                  "address")
 ROLES = ("record_id", *COMPARED_ROLES)
 # Roles that on their own say something about who a record is; sex alone does not.
-INFORMATIVE_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "postcode", "address")
+INFORMATIVE_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "postcode", "postal_code", "address")
 STANDARDISERS = {
     "identifier": ids.standardise_identifier,
     "given_name": ids.standardise_name,
     "family_name": ids.standardise_name,
     "sex": ids.standardise_sex,
     "postcode": ids.standardise_postcode,
+    "postal_code": ids.standardise_identifier,  # a code from another country, compared as typed (no spaces)
     "address": ids.standardise_address,
 }
+# What each standardiser reads, for the warning when a column is mostly something else.
+EXPECTED = {
+    "identifier": "a reference number (letters and digits)",
+    "given_name": "a name in letters", "family_name": "a name in letters",
+    "date_of_birth": "a date such as 23/03/1950 or 1950-03-23",
+    "sex": "F, M, female, male (other values count as unknown)",
+    "postcode": "a UK postcode such as SW1A 1AA; map a postal code from another country to postal_code instead",
+    "postal_code": "a postal code in letters and digits", "address": "an address line",
+}
+NAMES = ("given_name", "family_name")
 
 
 # Fewer linkable records than this on a side and the trained weights are noise (and Splink's prior can fail).
 MIN_RECORDS = 10
 # A role whose given values are mostly unreadable (a column of French postcodes) adds noise, not evidence.
 MOSTLY_UNUSABLE = 0.5
+# A rule on one key alone (names, date of birth) is used only if it scores at most this many pairs per record.
+WIDE_PAIRS_PER_RECORD = 2
 MARKER = ".splink_linker.json"  # in every folder the linker wrote: lists its files, so reruns may replace them
 
 
@@ -92,7 +113,8 @@ def _short(value, limit: int = 80) -> str:
 
 
 
-def check_options(threshold=0.9, threads=None, keep_pairs_above: float = 0.01, **_) -> None:
+def check_options(threshold=0.9, threads=None, keep_pairs_above: float = 0.01, engine="duckdb", model=None,
+                  review_band=clerical_review.REVIEW_BAND, **_) -> None:
     """Refuse a threshold or thread count that would give a wrong or failed run, before anything is read.
 
     ``threshold`` is a match probability; pairs below ``keep_pairs_above`` are never kept, so it cannot be lower.
@@ -110,6 +132,14 @@ def check_options(threshold=0.9, threads=None, keep_pairs_above: float = 0.01, *
                                 or threads < 1):
         raise LinkageInputError(f"threads {_short(threads)} is not a positive whole number. Give 1 for "
                                 "repeatable runs, or leave it out to use every core.")
+    if not (isinstance(review_band, (tuple, list)) and len(review_band) == 2 and all(map(probability, review_band))
+            and keep_pairs_above <= review_band[0] < review_band[1] <= 1):
+        raise LinkageInputError(f"review band {_short(review_band)} is not two match probabilities, low then high, "
+                                f"between {keep_pairs_above} and 1. Give for example 0.2,0.99.")
+    from playbook import linker_engines
+    linker_engines.check_engine(engine)  # Spark without Java or PySpark fails here, not after reading
+    if model is not None:
+        linker_engines.read_model(model)
 
 
 # --- Reading and preparing -----------------------------------------------------------------------------------
@@ -139,18 +169,40 @@ def read_table(path, columns=None) -> pd.DataFrame:
     return frame
 
 
+def columns_of(spec) -> list:
+    """The columns a role is mapped to: one name, or several (``street_number+street``) to be joined."""
+    return list(spec) if isinstance(spec, (list, tuple)) else [spec]
+
+
+def mapped_columns(roles: dict) -> list:
+    """Every column a mapping reads, once each, in order."""
+    return list(dict.fromkeys(col for spec in roles.values() for col in columns_of(spec)))
+
+
+def role_values(frame: pd.DataFrame, spec) -> pd.Series:
+    """A role's raw values: its column, or its columns joined with single spaces (blanks skipped)."""
+    cols = columns_of(spec)
+    if len(cols) == 1:
+        return frame[cols[0]]
+    parts = frame[cols].astype("string").apply(lambda col: col.str.strip())
+    joined = parts.fillna("").agg(" ".join, axis=1).str.split().str.join(" ")
+    return joined.replace("", pd.NA).astype("string")
+
+
 def check_roles(roles: dict, available, where: str) -> None:
     """Refuse unknown roles, columns the file does not have, and mappings with too little to link on."""
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         raise LinkageInputError(f"{where}: unknown role {', '.join(unknown)}. Use roles from {', '.join(ROLES)}.")
+    if "record_id" in roles and len(columns_of(roles["record_id"])) > 1:
+        raise LinkageInputError(f"{where}: record_id is mapped to several columns. Map it to one column.")
     seen = {}
-    for role, col in ((r, c) for r, c in roles.items() if r != "record_id"):  # an id may also be an identifier
-        if col in seen:
+    for role, col in ((r, c) for r, spec in roles.items() if r != "record_id" for c in columns_of(spec)):
+        if col in seen and seen[col] != role:  # an id may also be an identifier
             raise LinkageInputError(f"{where}: column {_short(col)} is mapped to both {seen[col]} and {role}. "
                                     "Map each column to one role.")
         seen[col] = role
-    missing = {role: col for role, col in roles.items() if col not in set(available)}
+    missing = {role: col for role, spec in roles.items() for col in columns_of(spec) if col not in set(available)}
     if missing:
         listed = ", ".join(f"{role}={_short(col)}" for role, col in missing.items())
         raise LinkageInputError(f"{where}: no column for {listed}. The file has columns "
@@ -188,15 +240,11 @@ def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame,
     for role in COMPARED_ROLES:
         if role not in roles:
             continue
-        raw = frame[roles[role]]
+        raw = role_values(frame, roles[role])
         if not _given(raw).any():
-            raise LinkageInputError(f"{where}: column {_short(roles[role])} ({role}) is blank in every row. Map a "
-                                    f"column that holds {role}, or leave {role} out.")
-        if role == "date_of_birth":
-            dates = ids.parse_dates(raw, where=f"{where}: column {_short(roles[role])} (date_of_birth)")
-            out[role] = dates.dt.strftime("%Y-%m-%d").astype("string")
-        else:
-            out[role] = STANDARDISERS[role](raw).astype("string")
+            raise LinkageInputError(f"{where}: column {_short(_label(roles[role]))} ({role}) is blank in every row. "
+                                    f"Map a column that holds {role}, or leave {role} out.")
+        out[role] = standardise(role, raw, f"{where}: column {_short(_label(roles[role]))} ({role})")
         unusable[role] = ids.unusable(raw, out[role])
     present = out[[r for r in INFORMATIVE_ROLES if r in out]].notna()
     too_little = present.sum(axis=1) < 2
@@ -212,21 +260,46 @@ def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame,
     return linkable, pd.concat([unlinkable, flags[too_little]], axis=1).reset_index(drop=True)
 
 
+def standardise(role: str, raw: pd.Series, where: str) -> pd.Series:
+    """One role's values in the standard form its comparisons expect; missing where they cannot be read."""
+    if role == "date_of_birth":
+        return ids.parse_dates(raw, where=where).dt.strftime("%Y-%m-%d").astype("string")
+    return STANDARDISERS[role](raw).astype("string")
+
+
 def _given(raw: pd.Series) -> pd.Series:
     return raw.astype("string").str.strip().replace("", pd.NA).notna()
 
 
-def mostly_unusable(frame: pd.DataFrame, roles: dict, prepared, where: str) -> dict:
-    """Roles whose given values could mostly not be read, each with the reason, from ``prepare``'s flags."""
-    found = {}
-    for role, col in roles.items():
+def column_problems(frame: pd.DataFrame, roles: dict, prepared, where: str) -> tuple[dict, dict]:
+    """Roles whose given values could mostly not be read (to drop), and roles blank in most rows (to warn about).
+
+    Each comes with the reason; an unreadable role also with examples of what was rejected and what was expected.
+    A mostly blank role is kept: the rows that have it still gain from it.
+    """
+    found, sparse = {}, {}
+    for role, spec in roles.items():
         if role in COMPARED_ROLES:
             bad = int(sum(part[f"unusable_{role}"].sum() for part in prepared))
-            given = int(_given(frame[col]).sum())
-            if bad > given * MOSTLY_UNUSABLE:
-                found[role] = (f"{where}: {bad} of {given} values in column {_short(col)} could not be read as "
-                               f"{role}")
-    return found
+            raw = role_values(frame, spec)
+            given = _given(raw)
+            blank = len(frame) - int(given.sum())
+            if blank > len(frame) * MOSTLY_UNUSABLE:
+                sparse[role] = (f"{where}: column {_short(_label(spec))} ({role}) is blank in {blank} of "
+                                f"{len(frame)} rows, so it helps link only the rest; check the export or the mapping")
+            if bad > given.sum() * MOSTLY_UNUSABLE:
+                try:
+                    rejected = raw[given & standardise(role, raw, where).isna()]
+                except ids.StandardisingError:  # dates too few to read: every given value was rejected
+                    rejected = raw[given]
+                examples = ", ".join(_short(v, 30) for v in pd.unique(rejected.astype("string"))[:3])
+                found[role] = (f"{where}: {bad} of {given.sum()} values in column {_short(_label(spec))} could not be read "
+                               f"as {role} (for example {examples}); it expects {EXPECTED[role]}")
+    return found, sparse
+
+
+def _label(spec) -> str:
+    return "+".join(map(str, columns_of(spec)))
 
 
 def check_trainable(roles) -> None:
@@ -241,13 +314,20 @@ def check_trainable(roles) -> None:
 # --- The model -----------------------------------------------------------------------------------------------
 
 
-def _level(sql, label, null=False):
+def _level(sql, label, null=False, tf=None):
     level = {"sql_condition": sql, "label_for_charts": label}
+    if tf:  # term frequency: agreement on a common value (SMITH, a care home's postcode) counts for less
+        level.update(tf_adjustment_column=tf, tf_adjustment_weight=1.0)
     return {**level, "is_null_level": True} if null else level
 
 
 def _null(col):
-    return _level(f'"{col}_l" IS NULL OR "{col}_r" IS NULL', f"{col} missing", null=True)
+    return _level(f"{col}_l IS NULL OR {col}_r IS NULL", f"{col} missing", null=True)  # unquoted: any dialect
+
+
+def home_role(roles):
+    """The postal code role compared, if any: a UK postcode, or a code from another country compared as typed."""
+    return "postcode" if "postcode" in roles else "postal_code" if "postal_code" in roles else None
 
 
 def comparisons(roles) -> list[dict]:
@@ -259,13 +339,14 @@ def comparisons(roles) -> list[dict]:
             _level("identifier_l = identifier_r", "exact"),
             _level("damerau_levenshtein(identifier_l, identifier_r) <= 1", "one typo or swap"),
             _level("ELSE", "different")]})
-    names = [r for r in ("given_name", "family_name") if r in roles]
+    names = [r for r in NAMES if r in roles]
     for role in names:
         other = "family_name" if role == "given_name" else "given_name"
-        levels = [_null(role), _level(f"{role}_l = {role}_r", "exact")]
+        levels = [_null(role), _level(f"{role}_l = {role}_r", "exact", tf=role)]
         if len(names) == 2:  # names typed in each other's boxes
             levels.append(_level(f"{role}_l = {other}_r", "matches the other name"))
         levels += [_level(f"jaro_winkler_similarity({role}_l, {role}_r) >= 0.92", "Jaro-Winkler >= 0.92"),
+                   _level(f"{role}_sound_l = {role}_sound_r", "sounds the same"),
                    _level(f"jaro_winkler_similarity({role}_l, {role}_r) >= 0.80", "Jaro-Winkler >= 0.80"),
                    _level("ELSE", "different")]
         out.append({"output_column_name": role, "comparison_levels": levels})
@@ -282,77 +363,130 @@ def comparisons(roles) -> list[dict]:
     if "sex" in roles:
         out.append({"output_column_name": "sex", "comparison_levels": [
             _null("sex"), _level("sex_l = sex_r", "same"), _level("ELSE", "different")]})
-    if "postcode" in roles or "address" in roles:
+    if home_role(roles) or "address" in roles:
         out.append(home_comparison(roles))
     return out
 
 
 def home_comparison(roles) -> dict:
-    """Postcode and first address line compared together, as one piece of evidence about where someone lives.
+    """Postal code and first address line compared together, as one piece of evidence about where someone lives.
 
     Compared separately they would count the same fact twice, and relatives who share a home would look like the
-    same person.
+    same person. Only a UK postcode has sectors and districts; a postal code from elsewhere agrees or not.
     """
-    p, a = "postcode", "address"
+    p, a = home_role(roles), "address"
+    uk = p == "postcode"
     sector = (f"split_part({p}_l, ' ', 1) || substr(split_part({p}_l, ' ', 2), 1, 1) = "
               f"split_part({p}_r, ' ', 1) || substr(split_part({p}_r, ' ', 2), 1, 1)")
     district = f"split_part({p}_l, ' ', 1) = split_part({p}_r, ' ', 1)"
+    areas = [_level(sector, "same postcode sector"), _level(district, "same postcode district")] if uk else []
     similar = f"jaro_winkler_similarity({a}_l, {a}_r) >= 0.9"
+    if not uk and p:  # a foreign code: one typed character wrong or two swapped is still near
+        areas = [_level(f"damerau_levenshtein({p}_l, {p}_r) <= 1", "postal code one typo away")]
     if a not in roles:
-        levels = [_null(p), _level(f"{p}_l = {p}_r", "same postcode"), _level(sector, "same postcode sector"),
-                  _level(district, "same postcode district")]
-    elif p not in roles:
+        levels = [_null(p), _level(f"{p}_l = {p}_r", "same postcode", tf=p), *areas]
+    elif p is None:
         levels = [_null(a), _level(f"{a}_l = {a}_r", "same address"), _level(similar, "similar address")]
     else:
         levels = [
             _level(f"({p}_l IS NULL OR {p}_r IS NULL) AND ({a}_l IS NULL OR {a}_r IS NULL)", "home missing",
                    null=True),
             _level(f"{p}_l = {p}_r AND {a}_l = {a}_r", "same postcode and address"),
-            _level(f"{p}_l = {p}_r AND {similar}", "same postcode, similar address"),
+            _level(f"{p}_l = {p}_r AND {similar}", "same postcode, similar address", tf=p),
             _level(f"{a}_l = {a}_r", "same address, different postcode"),
-            _level(f"{p}_l = {p}_r", "same postcode, different address"),
-            _level(sector, "same postcode sector"),
-            _level(district, "same postcode district"),
+            _level(f"house_number_l = house_number_r AND {similar}", "similar address, different postcode"),
+            _level(f"{p}_l = {p}_r", "same postcode, different address", tf=p),
+            *areas,
         ]
     return {"output_column_name": "home", "comparison_levels": [*levels, _level("ELSE", "different")]}
 
 
-def blocking_rules(roles) -> list[str]:
-    """Which pairs to score at all. Each rule is cheap and catches matches the others miss.
+# --- Which pairs to score: blocking ----------------------------------------------------------------------------
+
+
+def blocking_keys(ready: pd.DataFrame) -> pd.DataFrame:
+    """Columns that blocking and comparisons use beside the standardised roles.
+
+    How a name sounds (Metaphone: KATHERINE and CATHERINE agree) survives most typos and spelling variants; the
+    house number is the part of an address that survives abbreviations and a missing street name; the home area
+    (a UK postcode district, or the first two characters of another country's code) survives a typo at the end.
+    """
+    import jellyfish
+
+    keys = pd.DataFrame(index=ready.index)
+    for role in NAMES:
+        if role in ready:
+            names = ready[role]
+            codes = {n: jellyfish.metaphone(n) or None for n in pd.unique(names.dropna())}
+            keys[f"{role}_sound"] = names.map(codes).astype("string")
+    if "postcode" in ready:  # the district: the part before the space
+        keys["home_area"] = ready["postcode"].str[:-4].astype("string")  # standard form: the inward code is 3
+    elif "postal_code" in ready:  # most countries' codes run from region to street: the first two characters
+        keys["home_area"] = ready["postal_code"].str[:2].astype("string")
+    if "address" in ready:
+        keys["house_number"] = ready["address"].str.extract(r"\b(\d+[A-Z]?)\b", expand=False).astype("string")
+    return keys
+
+
+def blocking_rules(roles, left: pd.DataFrame | None = None, right: pd.DataFrame | None = None) -> list[str]:
+    """Which pairs to score at all: a pair is scored if it passes any rule.
 
     Scoring every pair of 1.1 million by 2.2 million records is 2.5 trillion comparisons; these rules cut that
-    to a few per record, and a true match is lost only if it fails every rule.
+    to a few per record. Each rule pairs two cheap keys, so a true match is lost only if errors hit every pair of
+    keys at once: a typo, a new address, a married name, a missing or wrong date of birth, or names in each other's
+    boxes each leave several rules standing. No rule assumes how one data set was made.
+
+    Given the prepared ``left`` and ``right`` records, wider rules on one key (names alone, the date of birth alone)
+    are added where they would score few pairs: in small files they find the person who moved house and left the
+    date of birth blank; in a national file they would mean billions of pairs, so they are left out.
     """
     has = set(roles)
-    rules = []
-    if "identifier" in has:
-        rules.append("l.identifier = r.identifier")
-    if "date_of_birth" in has:
-        name = name_role(has)
-        if name:  # the first two letters: robust to typos later in the name
-            rules.append(f"l.date_of_birth = r.date_of_birth AND substr(l.{name}, 1, 2) = substr(r.{name}, 1, 2)")
-        if {"given_name", "family_name"} <= has:  # names typed in each other's boxes
-            rules.append("l.date_of_birth = r.date_of_birth AND substr(l.given_name, 1, 2) = "
-                         "substr(r.family_name, 1, 2) AND substr(l.family_name, 1, 2) = substr(r.given_name, 1, 2)")
-        if "postcode" in has:  # a typo at the start of the name
-            rules.append("l.date_of_birth = r.date_of_birth AND l.postcode = r.postcode")
-    if "postcode" in has and name_role(has):  # a wrong or swapped date of birth, same home
-        rules.append(f"l.postcode = r.postcode AND l.{name_role(has)} = r.{name_role(has)}")
-    elif "postcode" in has and "address" in has:
-        rules.append("l.postcode = r.postcode AND l.address = r.address")
-    if {"given_name", "family_name"} <= has:  # a wrong date of birth and a new home
-        year = " AND substr(l.date_of_birth, 1, 4) = substr(r.date_of_birth, 1, 4)" \
-            if "date_of_birth" in has else ""
-        rules.append(f"l.given_name = r.given_name AND l.family_name = r.family_name{year}")
-    if not rules:  # for example only address and one name: block on the address
-        first = next(r for r in INFORMATIVE_ROLES if r in has)
-        rules.append(f"l.{first} = r.{first}")
+    home = home_role(has)
+    key = {
+        "dob": "l.date_of_birth = r.date_of_birth" if "date_of_birth" in has else None,
+        "year": "substr(l.date_of_birth, 1, 4) = substr(r.date_of_birth, 1, 4)" if "date_of_birth" in has else None,
+        "day_month": "substr(l.date_of_birth, 6, 5) = substr(r.date_of_birth, 6, 5)" if "date_of_birth" in has
+        else None,
+        "family": "l.family_name_sound = r.family_name_sound" if "family_name" in has else None,
+        "given": "l.given_name_sound = r.given_name_sound" if "given_name" in has else None,
+        "swapped": "l.given_name_sound = r.family_name_sound AND l.family_name_sound = r.given_name_sound"
+        if {"given_name", "family_name"} <= has else None,
+        "home": f"l.{home} = r.{home}" if home else None,
+        "address": "l.address = r.address" if "address" in has else None,
+        "number": "l.house_number = r.house_number" if "address" in has else None,
+        "area": "l.home_area = r.home_area" if home else None,
+        "names": "l.given_name = r.given_name AND l.family_name = r.family_name"
+        if {"given_name", "family_name"} <= has else None,
+        "sounds": "l.given_name_sound = r.given_name_sound AND l.family_name_sound = r.family_name_sound"
+        if {"given_name", "family_name"} <= has else None,
+    }
+    combinations = [
+        ("dob", "family"), ("dob", "given"), ("dob", "home"), ("dob", "area"), ("dob", "swapped"),
+        ("family", "given", "year"), ("family", "given", "day_month"),
+        ("family", "given", "area"), ("swapped", "year"), ("swapped", "number"),
+        ("family", "home"), ("given", "home"), ("family", "address"), ("given", "address"),
+        ("family", "number", "area"), ("given", "number", "area"), ("home", "number"),
+    ]
+    rules = ["l.identifier = r.identifier"] if "identifier" in has else []
+    rules += [" AND ".join(key[k] for k in keys) for keys in combinations if all(key[k] for k in keys)]
+    if left is not None and right is not None:
+        budget = WIDE_PAIRS_PER_RECORD * (len(left) + len(right))
+        rules += [key[k] for k in ("names", "dob", "sounds") if key.get(k) and pair_count(left, right, key[k]) <= budget]
+    if len(rules) < 2:  # for example only an address and one name: each shared value on its own
+        rules += [f"l.{r} = r.{r}" for r in INFORMATIVE_ROLES if r in has and r != "identifier"]
     return rules
 
 
-def name_role(has):
-    """The name role to block on: family names vary less than given names (no short forms)."""
-    return "family_name" if "family_name" in has else "given_name" if "given_name" in has else None
+def pair_count(left: pd.DataFrame, right: pd.DataFrame, rule: str) -> int:
+    """How many pairs an equality rule (``l.a = r.a AND ...``) would score, counted from group sizes, not pairs."""
+    columns = ", ".join(part.split("=")[0].strip().removeprefix("l.") for part in rule.split(" AND "))
+    con = duckdb.connect()
+    con.register("l_records", left)
+    con.register("r_records", right)
+    groups = "SELECT {c}, count(*) AS n FROM {t} GROUP BY ALL"  # the join below never pairs missing keys
+    total = con.execute(f"""SELECT sum(l.n * r.n) FROM ({groups.format(c=columns, t='l_records')}) l
+                            JOIN ({groups.format(c=columns, t='r_records')}) r USING ({columns})""").fetchone()[0]
+    return int(total or 0)
 
 
 def training_rules(roles) -> list[str]:
@@ -369,9 +503,10 @@ def training_rules(roles) -> list[str]:
         rules.append("l.identifier = r.identifier")
     elif {"given_name", "family_name"} <= has:
         rules.append("l.given_name = r.given_name AND l.family_name = r.family_name")
-    if len(rules) < 2 and "postcode" in has:
+    home = home_role(has)
+    if len(rules) < 2 and home:
         name = next((n for n in ("family_name", "given_name") if n in has), None)
-        rules.append(f"l.postcode = r.postcode AND l.{name} = r.{name}" if name else "l.postcode = r.postcode")
+        rules.append(f"l.{home} = r.{home} AND l.{name} = r.{name}" if name else f"l.{home} = r.{home}")
     return rules
 
 
@@ -387,6 +522,25 @@ def deterministic_rules(roles) -> list[str]:
     return rules or [blocking_rules(roles)[0]]
 
 
+def pairs_completeness(left: pd.DataFrame, right: pd.DataFrame, true_pairs: pd.DataFrame, roles) -> float:
+    """The share of true pairs that pass at least one blocking rule, so could be scored at all.
+
+    ``left`` and ``right`` are prepared records with their blocking keys (``LinkResult.records``); ``true_pairs``
+    has ``left_id`` and ``right_id``. Only possible where the answers are known: synthetic or clerically checked data.
+    """
+    if true_pairs.empty:
+        raise LinkageInputError("no true pairs given, so pairs completeness cannot be measured.")
+    con = duckdb.connect()
+    con.register("l_records", left)
+    con.register("r_records", right)
+    con.register("truth", true_pairs[["left_id", "right_id"]].astype("string"))
+    passed = " OR ".join(f"({rule})" for rule in blocking_rules(roles, left, right))
+    found = con.execute(f"""SELECT count(*) FILTER (WHERE {passed}), count(*) FROM truth t
+                            LEFT JOIN l_records l ON l.unique_id = t.left_id
+                            LEFT JOIN r_records r ON r.unique_id = t.right_id""").fetchone()
+    return found[0] / found[1]
+
+
 @dataclass
 class LinkResult:
     """What :func:`link_files` produced: the chosen matches, the scored pairs, unlinkable rows and the model."""
@@ -397,6 +551,8 @@ class LinkResult:
     summary: dict
     linker: object
     seconds: dict  # wall time of each step, for benchmarks; never shown in lessons
+    review: pd.DataFrame | None = None  # pairs near the threshold for a person to check (clerical_review)
+    records: dict | None = None  # the prepared left and right records with blocking keys, for pairs_completeness
 
 
 def quiet_splink() -> None:
@@ -407,36 +563,59 @@ def quiet_splink() -> None:
 
 def train_and_predict(left: pd.DataFrame, right: pd.DataFrame, roles, *, seed: int = 2020, threads: int | None = None,
                       keep_pairs_above: float = 0.01, u_pairs: float = 2e6, em_pairs: float = 1e6,
-                      prior_recall: float = 0.8, connection=None):
+                      prior_recall: float = 0.8, connection=None, engine: str = "duckdb", model=None):
     """Train a Splink model on two prepared tables without labels and score the candidate pairs.
 
-    Returns the linker and the scored pairs as a DuckDB table name. ``threads=1`` gives bit-for-bit repeatable
-    training, because floating-point sums then always add in the same order.
+    Returns the linker and the scored pairs as a Splink table. ``threads=1`` gives bit-for-bit repeatable
+    training on DuckDB, because floating-point sums then always add in the same order. ``engine`` is duckdb or
+    spark (see ``linker_engines``); ``model``, a saved model.json or its dict, scores without training.
     """
-    from splink import DuckDBAPI, Linker, SettingsCreator
+    from splink import Linker, SettingsCreator
+
+    from playbook import linker_engines
 
     quiet_splink()
-    con = connection or duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    db_api = DuckDBAPI(connection=con)
+    db_api = linker_engines.database_api(engine, connection, threads)
     settings = SettingsCreator(
         link_type="link_only",
         comparisons=comparisons(roles),
-        blocking_rules_to_generate_predictions=blocking_rules(roles),
-        retain_intermediate_calculation_columns=False,
+        blocking_rules_to_generate_predictions=blocking_rules(roles, left, right),
+        retain_intermediate_calculation_columns=True,  # the evidence for each pair, for the review file
         retain_matching_columns=True,
         max_iterations=20,
     )
     tables = [db_api.register(left, table_name="left_records"), db_api.register(right, table_name="right_records")]
-    linker = Linker(tables, settings, log_level=None)
-    linker.training.estimate_probability_two_random_records_match(deterministic_rules(roles), recall=prior_recall)
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
-    for rule in training_rules(roles):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
+    if model is not None:  # a saved model (a path or its dict), checked against these roles: score, do not train
+        settings = linker_engines.read_model(model)
+        linker_engines.check_model(settings, roles)
+    linker = Linker(tables, linker_engines.settings_for(engine, settings), log_level=None)
+    register_frequencies(linker, db_api, right, roles)
+    if model is None:
+        linker.training.estimate_probability_two_random_records_match(deterministic_rules(roles),
+                                                                      recall=prior_recall)
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+        for rule in training_rules(roles):
+            linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
     predictions = linker.inference.predict(threshold_match_probability=keep_pairs_above, warning_mode="never")
     return linker, predictions
+
+
+def frequency_columns(roles) -> list[str]:
+    """The columns whose exact agreement is weighed by how common the value is: names and the postal code."""
+    return [r for r in (*NAMES, home_role(roles)) if r in roles]
+
+
+def register_frequencies(linker, db_api, right: pd.DataFrame, roles) -> None:
+    """How common each name and postcode is, counted on the right file only.
+
+    Splink would count both files together, so a person who appears five times in the left file would make their
+    own name look common and their true match weak. The right file stands for the population being searched.
+    """
+    for column in frequency_columns(roles):
+        shares = right[column].dropna().value_counts(normalize=True)
+        lookup = pd.DataFrame({column: shares.index.astype("string"), f"tf_{column}": shares.to_numpy()})
+        table = db_api.register(lookup, table_name=f"frequencies_{column}")
+        linker.table_management.register_term_frequency_lookup(table, column)
 
 
 def level_weights(linker) -> pd.DataFrame:
@@ -467,18 +646,20 @@ def best_match_per_left(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return kept.drop_duplicates("left_id").reset_index(drop=True)
 
 
-def _pairs_frame(con, predictions) -> pd.DataFrame:
-    """The scored pairs with left ids on the left, whichever order Splink put the two tables in."""
+def _pairs_frame(predictions) -> pd.DataFrame:
+    """The scored pairs with left ids on the left, whichever order Splink put the two tables in.
+
+    Read through the engine that scored them (DuckDB or Spark), and sorted here, so both give the same frame.
+    """
     sql = f"""
         SELECT CASE WHEN source_dataset_l = 'left_records' THEN unique_id_l ELSE unique_id_r END AS left_id,
                CASE WHEN source_dataset_l = 'left_records' THEN unique_id_r ELSE unique_id_l END AS right_id,
                match_weight, match_probability
-        FROM {predictions.physical_name}
-        ORDER BY left_id, right_id"""
-    pairs = con.execute(sql).df()
+        FROM {predictions.physical_name}"""
+    pairs = predictions.db_api.query_sql(sql, output_type="pandas")
     pairs["left_id"] = pairs["left_id"].astype("string")
     pairs["right_id"] = pairs["right_id"].astype("string")
-    return pairs
+    return pairs.sort_values(["left_id", "right_id"], ignore_index=True)
 
 
 def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles_right: dict, *,
@@ -496,10 +677,12 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
         sides = [(frame, {r: c for r, c in roles.items() if r in shared or r == "record_id"}, name)
                  for frame, roles, name in ((left, roles_left, left_name), (right, roles_right, right_name))]
         (left_ready, left_out), (right_ready, right_out) = prepared = [prepare(*side) for side in sides]
-        found = {}
+        found, sparse = {}, {}
         for (frame, roles, name), parts in zip(sides, prepared):
-            for role, why in mostly_unusable(frame, roles, parts, name).items():
+            unusable, blank = column_problems(frame, roles, parts, name)
+            for role, why in unusable.items():
                 found[role] = "; ".join(filter(None, (found.get(role), why)))
+            sparse.update({f"{name}.{role}": why for role, why in blank.items()})
         if not found:
             break
         for role, why in found.items():
@@ -511,36 +694,48 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
             raise LinkageInputError(f"{name}: only {len(ready)} of {len(frame)} rows can be linked; the model needs "
                                     f"at least {MIN_RECORDS} on each side to learn from. Link a larger file.")
     check_trainable(shared)
+    for why in sparse.values():
+        warnings.warn(f"{why}.", LinkageWarning, stacklevel=2)
+    unusable_values = {f"{side}.{col.removeprefix('unusable_')}": int(ready[col].sum()) + int(out[col].sum())
+                       for side, ready, out in ((left_name, left_ready, left_out), (right_name, right_ready, right_out))
+                       for col in ready.columns if col.startswith("unusable_")}
+    linkable = len(left_ready)
+    used = ["unique_id", *shared, *blocking_keys(left_ready.head(0)).columns]
+    left_ready, right_ready = (pd.concat([ready[["unique_id", *shared]], blocking_keys(ready)], axis=1)[used]
+                               for ready in (left_ready, right_ready))  # one copy, shared with the result
     clock.append(("standardise", time.perf_counter()))
-    con = options.pop("connection", None) or duckdb.connect()
+    band = options.pop("review_band", clerical_review.REVIEW_BAND)
     from splink.internals.exceptions import SplinkException
+
+    from playbook import linker_engines
     try:
-        linker, predictions = train_and_predict(left_ready[["unique_id", *shared]],
-                                                right_ready[["unique_id", *shared]], shared, connection=con,
-                                                **options)
-    except (ValueError, duckdb.Error, SplinkException) as error:  # a backstop for data the checks did not foresee
+        linker, predictions = train_and_predict(left_ready, right_ready, shared, **options)
+    except LinkageInputError:  # a saved model that does not fit these roles: its own message
+        raise
+    except (ValueError, duckdb.Error, SplinkException, *linker_engines.engine_errors(options.get("engine"))) \
+            as error:  # a backstop for data the checks did not foresee
         raise LinkageInputError(f"{left_name} and {right_name}: the model could not be trained ({_short(error)}). "
                                 "Check the mapping and that the files hold varied records.") from error
     clock.append(("train and score", time.perf_counter()))
-    pairs = _pairs_frame(con, predictions)
+    pairs = _pairs_frame(predictions)
     matches = best_match_per_left(pairs, threshold)
+    review = clerical_review.review_pairs(linker, predictions, matches, shared, band)
     clock.append(("choose matches", time.perf_counter()))
     unlinkable = pd.concat([left_out.assign(side=left_name), right_out.assign(side=right_name)], ignore_index=True)
     unlinkable = unlinkable[["side", "record_id", "reason"]]
     summary = {
         "left_records": len(left), "right_records": len(right),
         "left_unlinkable": len(left_out), "right_unlinkable": len(right_out),
-        "left_matched": len(matches), "left_unmatched": len(left_ready) - len(matches),
+        "left_matched": len(matches), "left_unmatched": linkable - len(matches),
         "scored_pairs": len(pairs), "threshold": threshold, "roles_compared": shared,
         "roles_ignored_as_on_one_side_only": only, "roles_dropped_as_unusable": dropped,
+        "roles_mostly_blank": sparse, "review_pairs": len(review), "review_band": list(band),
         "choice": "best match per left record (several left records may share a right record)",
-        "unusable_values": {f"{side}.{col.removeprefix('unusable_')}": int(frame[col].sum())
-                            for side, frame in ((left_name, pd.concat([left_ready, left_out])),
-                                                (right_name, pd.concat([right_ready, right_out])))
-                            for col in frame.columns if col.startswith("unusable_")},
+        "unusable_values": unusable_values,
     }
     seconds = {step: round(t - clock[i][1], 2) for i, (step, t) in enumerate(clock[1:])}
-    return LinkResult(matches, pairs, unlinkable, summary, linker, seconds)
+    return LinkResult(matches, pairs, unlinkable, summary, linker, seconds, review=review,
+                      records={"left": left_ready, "right": right_ready})
 
 
 def link_files(left, right, roles_left: dict, roles_right: dict, out_dir, *, threshold: float = 0.9,
@@ -558,7 +753,7 @@ def link_files(left, right, roles_left: dict, roles_right: dict, out_dir, *, thr
     for path, roles in ((left, roles_left), (right, roles_right)):
         check_roles(roles, _columns(path), str(path))
     with staging(out_dir) as tmp:
-        frames = [read_table(path, columns=list(dict.fromkeys(roles.values())))
+        frames = [read_table(path, columns=mapped_columns(roles))
                   for path, roles in ((left, roles_left), (right, roles_right))]
         result = link_frames(frames[0], frames[1], roles_left, roles_right, left_name=str(left.name),
                              right_name=str(right.name), threshold=threshold, **options)
@@ -580,6 +775,7 @@ def write_outputs(result: LinkResult, folder: Path) -> None:
     result.matches.to_parquet(folder / "matches.parquet", index=False)
     result.matches.to_csv(folder / "matches.csv", index=False)
     result.unlinkable.to_csv(folder / "unlinkable.csv", index=False)
+    result.review.to_csv(folder / "review.csv", index=False)
     result.linker.misc.save_model_to_json(str(folder / "model.json"), overwrite=True)
     (folder / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
     marker = {"written_by": "playbook.splink_linker", "files": sorted(os.listdir(folder))}
@@ -685,14 +881,31 @@ def _columns(path: Path) -> list[str]:
 
 
 def parse_mapping(text: str, option: str) -> dict:
-    """``role=column,role=column`` into a dict, with a clear error for anything else."""
+    """``role=column,role=column`` into a dict, with a clear error for anything else.
+
+    ``role=first+second`` maps a role to several columns, joined with spaces (an address held in parts).
+    """
     mapping = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         role, sep, column = item.partition("=")
         if not sep or not role.strip() or not column.strip():
             raise LinkageInputError(f"{option}: {item!r} is not role=column (for example given_name=first_name).")
-        mapping[role.strip()] = column.strip()
+        parts = [part.strip() for part in column.split("+")]
+        if not all(parts):
+            raise LinkageInputError(f"{option}: {item!r} has an empty column name around '+'. Join columns as "
+                                    "address=house_number+street.")
+        mapping[role.strip()] = parts[0] if len(parts) == 1 else parts
     return mapping
+
+
+def parse_band(text: str) -> tuple:
+    """``0.2,0.99`` into two numbers; check_options says whether they make a band."""
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise LinkageInputError(f"--review-band: {text!r} is not two numbers LOW,HIGH (for example 0.2,0.99).") \
+            from None
+    return low, high
 
 
 def main(argv=None) -> int:
@@ -700,7 +913,8 @@ def main(argv=None) -> int:
         prog="python -m playbook.splink_linker", description=__doc__.split("\n")[0],
         epilog=f"Roles: {', '.join(ROLES)}. Each left record gets its best match at or above the threshold; several "
                "left records may share one right record. Outputs: scored_pairs.parquet, matches.parquet and .csv, "
-               "unlinkable.csv, model.json, summary.json.")
+               "review.csv (pairs for a person to check; see python -m playbook.clerical_review), unlinkable.csv, "
+               "model.json, summary.json. A role may join columns: address=house_number+street.")
     parser.add_argument("--left", required=True, help="CSV or Parquet file whose records you want to link")
     parser.add_argument("--right", required=True, help="CSV or Parquet file to find them in")
     parser.add_argument("--map-left", required=True, help="role=column pairs for the left file, comma separated")
@@ -708,11 +922,19 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, help="folder for the outputs")
     parser.add_argument("--threshold", type=float, default=0.9, help="match probability to accept (default 0.9)")
     parser.add_argument("--seed", type=int, default=2020, help="seed for sampling during training")
-    parser.add_argument("--threads", type=int, help="DuckDB threads (default all cores; 1 repeats bit for bit)")
+    parser.add_argument("--threads", type=int, help="threads, or a local Spark session's cores (default all cores; 1 repeats bit for bit)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace --out even if it holds files the linker did not write (they are deleted)")
     parser.add_argument("--quiet", action="store_true", help="do not print the summary")
     parser.add_argument("--timings", action="store_true", help="print the seconds each step took, to stderr")
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                        help="where to train and score: duckdb (default, one machine) or spark (a local session; "
+                             "needs Java and PySpark)")
+    parser.add_argument("--review-band", default=",".join(map(str, clerical_review.REVIEW_BAND)),
+                        help="match probabilities LOW,HIGH: pairs between them go to review.csv for a person to "
+                             "check (default %(default)s)")
+    parser.add_argument("--model", help="score with this saved model.json (from a previous run, on either engine) "
+                                        "instead of training")
     args = parser.parse_args(argv)
     try:
         with warnings.catch_warnings():
@@ -721,7 +943,9 @@ def main(argv=None) -> int:
             roles_left = parse_mapping(args.map_left, "--map-left")
             roles_right = parse_mapping(args.map_right, "--map-right") if args.map_right else roles_left
             result = link_files(args.left, args.right, roles_left, roles_right, args.out, threshold=args.threshold,
-                                seed=args.seed, threads=args.threads, overwrite=args.overwrite)
+                                seed=args.seed, threads=args.threads, overwrite=args.overwrite,
+                                engine=args.engine, model=args.model,
+                                review_band=parse_band(args.review_band))
     except (LinkageInputError, ids.StandardisingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
