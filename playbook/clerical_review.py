@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import tempfile
@@ -33,11 +32,6 @@ REJECT = {"not a match", "no", "n", "reject", "rejected", "different people", "n
 
 class ReviewError(ValueError):
     """A decisions file or linked folder that cannot be used; the message names the file, row and what to do."""
-
-
-def bits(probability: float) -> float:
-    """A match probability as a match weight in bits, log2 of the odds."""
-    return math.log2(probability / (1 - probability))
 
 
 def review_pairs(linker, predictions, matches: pd.DataFrame, roles, band=REVIEW_BAND) -> pd.DataFrame:

@@ -700,8 +700,7 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
                        for side, ready, out in ((left_name, left_ready, left_out), (right_name, right_ready, right_out))
                        for col in ready.columns if col.startswith("unusable_")}
     linkable = len(left_ready)
-    used = ["unique_id", *shared, *blocking_keys(left_ready.head(0)).columns]
-    left_ready, right_ready = (pd.concat([ready[["unique_id", *shared]], blocking_keys(ready)], axis=1)[used]
+    left_ready, right_ready = (pd.concat([ready[["unique_id", *shared]], blocking_keys(ready)], axis=1)
                                for ready in (left_ready, right_ready))  # one copy, shared with the result
     clock.append(("standardise", time.perf_counter()))
     band = options.pop("review_band", clerical_review.REVIEW_BAND)

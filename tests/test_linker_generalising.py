@@ -211,11 +211,12 @@ def test_bad_decisions_are_refused_with_the_row(linked, tmp_path, capsys, change
     assert not (tmp_path / "final.csv").exists()
 
 
-def test_two_matches_for_one_left_record_are_refused():
+def test_two_matches_for_one_left_record_are_refused(tmp_path):
     pairs = pd.DataFrame({"left_id": ["L1", "L1"], "right_id": ["R1", "R2"], "match_probability": [0.5, 0.6]})
     decisions = pd.DataFrame({"left_id": ["L1", "L1"], "right_id": ["R1", "R2"], "decision": ["match", "yes"]})
     with pytest.raises(cr.ReviewError, match="L1 is marked 'match' with more than one"):
-        cr.read_decisions(_csv(decisions), pairs)
+        decisions.to_csv(tmp_path / "decisions.csv", index=False)
+        cr.read_decisions(tmp_path / "decisions.csv", pairs)
 
 
 def test_a_rejected_best_pair_falls_back_to_the_next_candidate():
@@ -226,10 +227,3 @@ def test_a_rejected_best_pair_falls_back_to_the_next_candidate():
     assert final[["left_id", "right_id", "decided_by"]].values.tolist() == [["L1", "R2", "model"],
                                                                             ["L2", "R3", "reviewer"]]
 
-
-def _csv(frame):
-    import tempfile
-    handle = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False)
-    frame.to_csv(handle, index=False)
-    handle.close()
-    return handle.name
