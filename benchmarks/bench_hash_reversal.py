@@ -5,7 +5,7 @@
 Hashes every valid number in the 999 test range (a million nine-digit stems, 909,091 valid numbers) with one
 core, reverses a sample of hashed numbers, and scales the measured rate up to every valid ten-digit NHS number.
 Also times keyed pseudonyms (HMAC-SHA256) for the same numbers, for comparison. Prints figures; asserts nothing
-about time. Notebook 09 quotes these figures as text.
+about time. Notebook 11 quotes these figures as text.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ LEGAL_PAGES = [ROOT / "chapters" / f"{name}.md" for name in (
     "sharing-numbers-safely", "local-government", "private-sector", "security", "transparency", "next-emergency",
     "glossary", "emergency-start", "building-the-team", "working-across-organisations", "councils-receiving-a-list",
     "after-the-emergency", "case-studies", "myths-and-questions", "resources", "tabletop-exercise",
-    "worksheets")] + [ROOT / "notebooks" / "02-lawful-basis.ipynb", ROOT / "notebooks" / "10-paperwork-from-the-purpose.ipynb"]
+    "worksheets")] + [ROOT / "notebooks" / "02-lawful-basis.ipynb", ROOT / "notebooks" / "12-paperwork-from-the-purpose.ipynb"]
 LAW_AS_AT = re.compile(r"```\{admonition\} Law as at (\d{1,2} (?:January|February|March|April|May|June|July|August|"
                        r"September|October|November|December) \d{4})\n:class: note\n")
 LONG_SHARE_LIMIT = 0.15
