@@ -25,7 +25,7 @@ import pandas as pd
 
 from playbook.safe_names import shorten
 
-REVIEW_BAND = (0.2, 0.99)  # match probabilities: wide enough to hold the near misses on both sides of 0.9
+REVIEW_BAND = (0.2, 0.99)  # match probabilities: wide enough to hold the near misses on both sides of the threshold
 ACCEPT = {"match", "yes", "y", "accept", "accepted", "same person"}
 REJECT = {"not a match", "no", "n", "reject", "rejected", "different people", "not match"}
 
