@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test unit notebooks build site lab data docs check-docs browser java run learner-pack clean pdf
+.PHONY: book test lint format unit notebooks build site lab data docs check-docs browser java run learner-pack clean pdf
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,18 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --keep-going
 	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
 
-test: $(STAMP) browser check-docs unit notebooks build pdf site
+test: $(STAMP) browser check-docs lint unit notebooks build pdf site
 	@echo "make test: all checks passed."
+
+# The package's code: ruff (lint and format) and mypy. `make format` rewrites files in the house format.
+lint: $(STAMP)
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix
+	$(BIN)/ruff format
 
 unit: $(STAMP) java
 	$(BIN)/pytest tests --ignore=tests/site -q

@@ -57,34 +57,45 @@ def _unique_lookup(register: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFram
     return unique, counts[counts["candidates"] > 1]
 
 
-def match_uprns(records: pd.DataFrame, register: pd.DataFrame, *, postcode: str = "postcode",
-                line: str = "address_line_1") -> pd.DataFrame:
+def match_uprns(
+    records: pd.DataFrame, register: pd.DataFrame, *, postcode: str = "postcode", line: str = "address_line_1"
+) -> pd.DataFrame:
     """The records, in their order, with ``uprn``, ``uprn_la_code``, ``uprn_method`` and ``uprn_reason`` added.
 
     ``register`` needs ``uprn``, ``postcode`` and ``address_line_1`` columns (and ``la_code`` to fill
     ``uprn_la_code``: a mismatch with the list's own code is worth reporting to the sender).
     """
-    for name, frame, columns in (("list", records, [postcode, line]),
-                                 ("address register", register, ["uprn", "postcode", "address_line_1"])):
+    for name, frame, columns in (
+        ("list", records, [postcode, line]),
+        ("address register", register, ["uprn", "postcode", "address_line_1"]),
+    ):
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise KeyError(f"the {name} has no column {', '.join(missing)}; its columns are "
-                           f"{', '.join(frame.columns)}")
+            raise KeyError(f"the {name} has no column {', '.join(missing)}; its columns are {', '.join(frame.columns)}")
     added = [c for c in ("uprn", "uprn_la_code", "uprn_method", "uprn_reason") if c in records.columns]
     if added:
         raise ValueError(f"the list already has {', '.join(added)}; drop them before matching again")
 
     uprn = standardise_uprn(register["uprn"])
-    reg = pd.DataFrame({"uprn": uprn,
-                        "_id": uprn.fillna("bad: " + register["uprn"].astype("string").fillna("missing")),
-                        "_pc": standardise_postcode(register["postcode"]),
-                        "_line": standardise_address(register["address_line_1"]),
-                        "uprn_la_code": register["la_code"].astype("string") if "la_code" in register
-                        else pd.Series(pd.NA, index=register.index, dtype="string")})
+    reg = pd.DataFrame(
+        {
+            "uprn": uprn,
+            "_id": uprn.fillna("bad: " + register["uprn"].astype("string").fillna("missing")),
+            "_pc": standardise_postcode(register["postcode"]),
+            "_line": standardise_address(register["address_line_1"]),
+            "uprn_la_code": register["la_code"].astype("string")
+            if "la_code" in register
+            else pd.Series(pd.NA, index=register.index, dtype="string"),
+        }
+    )
     reg["_no"] = house_number(reg["_line"])
-    work = pd.DataFrame({"_row": range(len(records)),
-                         "_pc": standardise_postcode(records[postcode]).to_numpy(),
-                         "_line": standardise_address(records[line]).to_numpy()})
+    work = pd.DataFrame(
+        {
+            "_row": range(len(records)),
+            "_pc": standardise_postcode(records[postcode]).to_numpy(),
+            "_line": standardise_address(records[line]).to_numpy(),
+        }
+    )
     work["_no"] = house_number(work["_line"])
 
     result = pd.DataFrame({"_row": work["_row"]})

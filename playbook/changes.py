@@ -10,9 +10,9 @@ check (for lists with valid keys and no stray whitespace, which ``diff`` ignores
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -54,6 +54,7 @@ class Changes:
         def write(tmp: Path) -> None:
             for name in names:
                 getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
+
         write_folder_atomically(folder, write, overwrite=overwrite)
         return [f"{name}.csv" for name in names]
 
@@ -106,8 +107,10 @@ def _key_problems(frame: pd.DataFrame, key: str) -> pd.Series:
     values = frame[key]
     reason = pd.Series(pd.NA, index=frame.index, dtype="string")
     if key == NHS_KEY:
-        reason = reason.mask(~valid_nhs_number(values), f"{key} is not a valid NHS number (ten digits with a "
-                                                        "correct check digit): correct it at source")
+        reason = reason.mask(
+            ~valid_nhs_number(values),
+            f"{key} is not a valid NHS number (ten digits with a correct check digit): correct it at source",
+        )
     return reason.mask(values.isna(), f"no {key}: the record cannot be matched between versions")
 
 
@@ -130,8 +133,9 @@ def _differs(a: pd.Series, b: pd.Series) -> pd.Series:
     return pd.Series(~(equal | both_missing), index=a.index)
 
 
-def diff(old: pd.DataFrame, new: pd.DataFrame, key: str = "nhs_number",
-         reasons: Mapping[str, Iterable] | None = None) -> Changes:
+def diff(
+    old: pd.DataFrame, new: pd.DataFrame, key: str = "nhs_number", reasons: Mapping[str, Iterable] | None = None
+) -> Changes:
     """The changes that turn ``old`` into ``new``, matched on ``key``.
 
     ``reasons`` maps a reason to the keys it explains, for example ``{"died": deaths.nhs_number,
@@ -181,7 +185,8 @@ def apply(old: pd.DataFrame, changes: Changes) -> pd.DataFrame:
         unknown = ~getattr(changes, name)[key].isin(old[key])
         if unknown.any():
             raise ListVersionError(
-                f"{int(unknown.sum())} {name} are for {key} values not in the list: were these changes made for it?")
+                f"{int(unknown.sum())} {name} are for {key} values not in the list: were these changes made for it?"
+            )
     amended_keys = changes.amendments[key]
     kept = old[~old[key].isin(changes.removals[key]) & ~old[key].isin(amended_keys)]
     parts = [kept, changes.amendments[columns], changes.additions[columns]]
@@ -189,5 +194,7 @@ def apply(old: pd.DataFrame, changes: Changes) -> pd.DataFrame:
     result = pd.concat(parts, ignore_index=True)
     repeated = result[key].duplicated()
     if repeated.any():
-        raise ListVersionError(f"{int(repeated.sum())} additions are already in the list: apply each day's changes once")
+        raise ListVersionError(
+            f"{int(repeated.sum())} additions are already in the list: apply each day's changes once"
+        )
     return result.sort_values(key, kind="stable").reset_index(drop=True)

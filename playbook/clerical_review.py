@@ -44,18 +44,25 @@ def review_pairs(linker, predictions, matches: pd.DataFrame, roles, band=REVIEW_
     table = predictions.physical_name
     rows = linker.misc.query_sql(
         f"SELECT * FROM {table} WHERE match_probability >= {float(lower)} AND match_probability <= {float(upper)}",
-        output_type="pandas")
+        output_type="pandas",
+    )
     flipped = rows["source_dataset_l"] != "left_records"
     for column in [c for c in rows.columns if c.endswith("_l")]:
         twin = column[:-2] + "_r"
         if twin in rows:
             rows.loc[flipped, [column, twin]] = rows.loc[flipped, [twin, column]].to_numpy()
-    out = pd.DataFrame({"left_id": rows["unique_id_l"].astype("string"),
-                        "right_id": rows["unique_id_r"].astype("string"),
-                        "match_probability": rows["match_probability"].round(4),
-                        "match_weight": rows["match_weight"].round(2)})
-    chosen = set(zip(matches["left_id"].astype(str), matches["right_id"].astype(str)))
-    out["linker_chose"] = ["yes" if pair in chosen else "no" for pair in zip(out["left_id"], out["right_id"])]
+    out = pd.DataFrame(
+        {
+            "left_id": rows["unique_id_l"].astype("string"),
+            "right_id": rows["unique_id_r"].astype("string"),
+            "match_probability": rows["match_probability"].round(4),
+            "match_weight": rows["match_weight"].round(2),
+        }
+    )
+    chosen = set(zip(matches["left_id"].astype(str), matches["right_id"].astype(str), strict=True))
+    out["linker_chose"] = [
+        "yes" if pair in chosen else "no" for pair in zip(out["left_id"], out["right_id"], strict=True)
+    ]
     for role in roles:
         out[f"{role} (left)"] = rows.get(f"{role}_l")
         out[f"{role} (right)"] = rows.get(f"{role}_r")
@@ -64,8 +71,7 @@ def review_pairs(linker, predictions, matches: pd.DataFrame, roles, band=REVIEW_
     out["evidence against"] = [e[1] for e in evidence]
     out["decision"] = ""
     best = out.groupby("left_id")["match_probability"].transform("max")
-    out = out.assign(_best=best).sort_values(["_best", "left_id", "match_probability"],
-                                             ascending=[False, True, False])
+    out = out.assign(_best=best).sort_values(["_best", "left_id", "match_probability"], ascending=[False, True, False])
     return out.drop(columns="_best").reset_index(drop=True)
 
 
@@ -96,8 +102,10 @@ def read_decisions(path, pairs: pd.DataFrame) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError, pd.errors.ParserError) as error:
-        raise ReviewError(f"{path}: cannot read it as CSV ({shorten(str(error), 80)}). Give the review.csv the "
-                          "linker wrote, with the decision column filled in.") from error
+        raise ReviewError(
+            f"{path}: cannot read it as CSV ({shorten(str(error), 80)}). Give the review.csv the "
+            "linker wrote, with the decision column filled in."
+        ) from error
     missing = {"left_id", "right_id", "decision"} - set(table.columns)
     if missing:
         raise ReviewError(f"{path}: no column {', '.join(sorted(missing))}. Use the review.csv the linker wrote.")
@@ -107,21 +115,27 @@ def read_decisions(path, pairs: pd.DataFrame) -> pd.DataFrame:
     unknown = table[~table["decision"].isin(ACCEPT | REJECT)]
     if not unknown.empty:
         first = unknown.iloc[0]
-        raise ReviewError(f"{path}: row {first['row']}: decision {shorten(repr(first['decision']), 40)} is not "
-                          "'match' or 'not a match'. Write one of those, or leave it blank.")
-    scored = set(zip(pairs["left_id"].astype(str), pairs["right_id"].astype(str)))
+        raise ReviewError(
+            f"{path}: row {first['row']}: decision {shorten(repr(first['decision']), 40)} is not "
+            "'match' or 'not a match'. Write one of those, or leave it blank."
+        )
+    scored = set(zip(pairs["left_id"].astype(str), pairs["right_id"].astype(str), strict=True))
     strangers = [row for row in table.itertuples() if (row.left_id, row.right_id) not in scored]
     if strangers:
         listed = ", ".join(f"row {r.row} ({r.left_id}, {r.right_id})" for r in strangers[:3])
-        raise ReviewError(f"{path}: {len(strangers)} reviewed pair(s) are not in this linkage's scored pairs: "
-                          f"{listed}. Use the review.csv from the same run as --linked.")
+        raise ReviewError(
+            f"{path}: {len(strangers)} reviewed pair(s) are not in this linkage's scored pairs: "
+            f"{listed}. Use the review.csv from the same run as --linked."
+        )
     table["accepted"] = table["decision"].isin(ACCEPT)
     doubled = table[table["accepted"]].duplicated("left_id", keep=False)
     if doubled.any():
         left_id = table[table["accepted"]][doubled]["left_id"].iloc[0]
-        raise ReviewError(f"{path}: left record {left_id} is marked 'match' with more than one right record. "
-                          "Each left record can have one match: keep the right one and mark the others "
-                          "'not a match'.")
+        raise ReviewError(
+            f"{path}: left record {left_id} is marked 'match' with more than one right record. "
+            "Each left record can have one match: keep the right one and mark the others "
+            "'not a match'."
+        )
     return table[["left_id", "right_id", "accepted"]].reset_index(drop=True)
 
 
@@ -153,8 +167,10 @@ def main(argv=None) -> int:
             pairs = pd.read_parquet(linked / "scored_pairs.parquet")
             threshold = json.loads((linked / "summary.json").read_text(encoding="utf-8"))["threshold"]
         except (OSError, ValueError, KeyError) as error:
-            raise ReviewError(f"{linked}: not a linker output folder ({shorten(str(error), 80)}). Give the --out "
-                              "folder of python -m playbook.splink_linker.") from error
+            raise ReviewError(
+                f"{linked}: not a linker output folder ({shorten(str(error), 80)}). Give the --out "
+                "folder of python -m playbook.splink_linker."
+            ) from error
         if out.exists() and not args.overwrite:
             raise ReviewError(f"{out}: already exists. Choose a new file, or pass --overwrite to replace it.")
         final = apply_decisions(pairs, read_decisions(args.decisions, pairs), threshold)
@@ -170,8 +186,10 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     counts = final["decided_by"].value_counts()
-    print(f"{len(final)} matches written to {out}: {counts.get('model', 0)} by the model, "
-          f"{counts.get('reviewer', 0)} by the reviewer.")
+    print(
+        f"{len(final)} matches written to {out}: {counts.get('model', 0)} by the model, "
+        f"{counts.get('reviewer', 0)} by the reviewer."
+    )
     return 0
 
 

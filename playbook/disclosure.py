@@ -66,7 +66,8 @@ def check_counts(table: pd.DataFrame) -> pd.DataFrame:
         value = table.iat[row_pos, col_pos]
         raise DisclosureError(
             f"cell (row {row!r}, column {col!r}) holds {value!r}: counts must be whole numbers of 0 or more. "
-            f"{int(bad.to_numpy().sum())} cell(s) in all are not; fix the table before controlling it.")
+            f"{int(bad.to_numpy().sum())} cell(s) in all are not; fix the table before controlling it."
+        )
     return numbers.astype("int64")
 
 
@@ -161,8 +162,11 @@ def determined_cells(with_totals: pd.DataFrame, hidden: pd.DataFrame) -> list[tu
     counts = with_totals.to_numpy(dtype="int64")
     mask = hidden.to_numpy(dtype=bool)
     edges, arcs = _residual(counts, mask)
-    return [(with_totals.index[cell[0]], with_totals.columns[cell[1]])
-            for cell in edges if mask[cell] and _is_determined(counts, edges, arcs, cell)]
+    return [
+        (with_totals.index[cell[0]], with_totals.columns[cell[1]])
+        for cell in edges
+        if mask[cell] and _is_determined(counts, edges, arcs, cell)
+    ]
 
 
 def lonely_cells(hidden: pd.DataFrame) -> list[tuple]:
@@ -205,9 +209,12 @@ class Suppressed:
 
     def summary(self) -> dict:
         cells = self.counts.size
-        return {"cells": cells, "primary": int(self.primary.to_numpy().sum()),
-                "secondary": int(self.secondary.to_numpy().sum()),
-                "published": cells - int(self.hidden.to_numpy().sum())}
+        return {
+            "cells": cells,
+            "primary": int(self.primary.to_numpy().sum()),
+            "secondary": int(self.secondary.to_numpy().sum()),
+            "published": cells - int(self.hidden.to_numpy().sum()),
+        }
 
 
 def _choose_cover(values: np.ndarray, hidden: np.ndarray, locked: np.ndarray, exposed: tuple) -> tuple | None:
@@ -246,8 +253,13 @@ def _choose_cover(values: np.ndarray, hidden: np.ndarray, locked: np.ndarray, ex
     return rest[0] if rest else None
 
 
-def suppress(table: pd.DataFrame, threshold: int = 10, *, suppress_zeros: bool = False,
-             published_before: pd.DataFrame | None = None) -> Suppressed:
+def suppress(
+    table: pd.DataFrame,
+    threshold: int = 10,
+    *,
+    suppress_zeros: bool = False,
+    published_before: pd.DataFrame | None = None,
+) -> Suppressed:
     """Primary and secondary suppression of a table of counts, with row and column totals.
 
     Primary: every cell or total from 1 up to ``threshold - 1`` is hidden (0 too if ``suppress_zeros``).
@@ -285,7 +297,8 @@ def suppress(table: pd.DataFrame, threshold: int = 10, *, suppress_zeros: bool =
         if cover is None:
             raise DisclosureError(
                 f"cannot protect cell (row {row_label!r}, column {col_label!r}): every other cell is hidden or was "
-                "published before. Publish this table with coarser rows or columns instead.")
+                "published before. Publish this table with coarser rows or columns instead."
+            )
         hidden[cover] = True
     primary = pd.DataFrame(small, index=counts.index, columns=counts.columns)
     secondary = pd.DataFrame(hidden & ~small, index=counts.index, columns=counts.columns)
@@ -326,8 +339,9 @@ class Rounded:
         return self.published.astype(str).mask(self.hidden, SUPPRESSED)
 
 
-def nhs_digital(table: pd.DataFrame, *, low: int = 1, high: int = 7, base: int = 5,
-                national_row: bool = False) -> Rounded:
+def nhs_digital(
+    table: pd.DataFrame, *, low: int = 1, high: int = 7, base: int = 5, national_row: bool = False
+) -> Rounded:
     """NHS Digital's convention for counts below national level (from September 2018).
 
     Counts from ``low`` to ``high`` (1 to 7) are hidden as ``*``; every other count is rounded to the nearest
@@ -341,8 +355,10 @@ def nhs_digital(table: pd.DataFrame, *, low: int = 1, high: int = 7, base: int =
     """
     low, high, base = _whole("low", low, 0), _whole("high", high, 0), _whole("base", base, 1)
     if low > high:
-        raise DisclosureError(f"low ({low}) is above high ({high}), so nothing would be hidden: counts from low to "
-                              "high are the ones hidden (1 to 7 under the NHS Digital rule)")
+        raise DisclosureError(
+            f"low ({low}) is above high ({high}), so nothing would be hidden: counts from low to "
+            "high are the ones hidden (1 to 7 under the NHS Digital rule)"
+        )
     counts = add_totals(table)
     values = counts.to_numpy()
     hidden = (values >= low) & (values <= high)
@@ -360,8 +376,15 @@ def nhs_digital(table: pd.DataFrame, *, low: int = 1, high: int = 7, base: int =
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def protected_rates(release: Suppressed | Rounded, numerator, denominator=TOTAL, *, axis: str = "columns",
-                    per: float = 100, decimals: int = 1) -> pd.Series:
+def protected_rates(
+    release: Suppressed | Rounded,
+    numerator,
+    denominator=TOTAL,
+    *,
+    axis: str = "columns",
+    per: float = 100,
+    decimals: int = 1,
+) -> pd.Series:
     """Rates to publish beside a protected table, worked out from its published counts and nothing else.
 
     ``release`` is what :func:`suppress` or :func:`nhs_digital` returned. ``numerator`` and ``denominator`` are
@@ -380,7 +403,8 @@ def protected_rates(release: Suppressed | Rounded, numerator, denominator=TOTAL,
     if not isinstance(release, (Suppressed, Rounded)):
         raise DisclosureError(
             f"expected the result of suppress() or nhs_digital(), got {type(release).__name__}: rates must be "
-            "worked out from the protected counts, never from the true ones")
+            "worked out from the protected counts, never from the true ones"
+        )
     if axis not in ("columns", "index"):
         raise DisclosureError(f"axis must be 'columns' or 'index', got {axis!r}")
     if isinstance(per, bool) or not isinstance(per, (int, float, np.integer, np.floating)) or not per > 0:
@@ -391,8 +415,9 @@ def protected_rates(release: Suppressed | Rounded, numerator, denominator=TOTAL,
     tag = "column" if axis == "columns" else "row"
     for role, label in (("numerator", numerator), ("denominator", denominator)):
         if label not in published.columns:
-            raise DisclosureError(f"the {role} {label!r} is not a {tag} of the table; {tag}s are "
-                                  f"{[str(c) for c in published.columns]}")
+            raise DisclosureError(
+                f"the {role} {label!r} is not a {tag} of the table; {tag}s are {[str(c) for c in published.columns]}"
+            )
     top, bottom = published[numerator], published[denominator]
     rates = (top.astype("Float64") / bottom.astype("Float64") * per).round(decimals)
     rates = rates.mask(top.isna() | bottom.isna() | (bottom == 0))
@@ -413,8 +438,9 @@ def rounding_interval(published, base: int = 5) -> tuple:
     return low, high
 
 
-def differencing_exposures(earlier: pd.DataFrame, later: pd.DataFrame, threshold: int = 10,
-                           base: int = 1, *, can_fall: bool = True) -> pd.DataFrame:
+def differencing_exposures(
+    earlier: pd.DataFrame, later: pd.DataFrame, threshold: int = 10, base: int = 1, *, can_fall: bool = True
+) -> pd.DataFrame:
     """What an attacker learns by subtracting an earlier release of running totals from a later one.
 
     Both frames hold published values for the same labels (``<NA>`` where hidden), for example the number of
@@ -427,8 +453,11 @@ def differencing_exposures(earlier: pd.DataFrame, later: pd.DataFrame, threshold
     error.
     """
     threshold, base = _whole("threshold", threshold, 1), _whole("base", base, 1)
-    if earlier.shape != later.shape or not earlier.index.equals(later.index) or not earlier.columns.equals(
-            later.columns):
+    if (
+        earlier.shape != later.shape
+        or not earlier.index.equals(later.index)
+        or not earlier.columns.equals(later.columns)
+    ):
         raise DisclosureError("the two releases must have the same rows and columns in the same order")
     rows = []
     for row in earlier.index:
@@ -440,17 +469,27 @@ def differencing_exposures(earlier: pd.DataFrame, later: pd.DataFrame, threshold
                 if not isinstance(value, (int, float, np.integer, np.floating)) or value < 0 or value % base:
                     raise DisclosureError(
                         f"cell (row {row!r}, column {col!r}) holds {value}: published counts must be whole "
-                        f"numbers of 0 or more, multiples of base={base}. Pass the base the releases were rounded to.")
+                        f"numbers of 0 or more, multiples of base={base}. Pass the base the releases were rounded to."
+                    )
             a_low, a_high = rounding_interval(int(a), base)
             b_low, b_high = rounding_interval(int(b), base)
             low, high = int(b_low - a_high), int(b_high - a_low)
             if not can_fall:
                 if high < 0:
-                    raise DisclosureError(f"cell (row {row!r}, column {col!r}) fell from {a} to {b}, but "
-                                          "can_fall=False says these totals never fall: check the releases")
+                    raise DisclosureError(
+                        f"cell (row {row!r}, column {col!r}) fell from {a} to {b}, but "
+                        "can_fall=False says these totals never fall: check the releases"
+                    )
                 low = max(low, 0)
-            rows.append({"row": row, "column": col, "earlier": int(a), "later": int(b),
-                         "change_low": low, "change_high": high,
-                         "exposed": low == high and 0 < abs(low) < threshold})
-    return pd.DataFrame(rows, columns=["row", "column", "earlier", "later", "change_low", "change_high",
-                                       "exposed"])
+            rows.append(
+                {
+                    "row": row,
+                    "column": col,
+                    "earlier": int(a),
+                    "later": int(b),
+                    "change_low": low,
+                    "change_high": high,
+                    "exposed": low == high and 0 < abs(low) < threshold,
+                }
+            )
+    return pd.DataFrame(rows, columns=["row", "column", "earlier", "later", "change_low", "change_high", "exposed"])

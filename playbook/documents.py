@@ -31,21 +31,45 @@ import re
 import secrets
 import shutil
 import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
-
+from typing import Any
 
 from playbook import lawful_basis
+from playbook.purpose import (
+    ARTICLE6_BASES,
+    ARTICLE9_CONDITIONS,
+    CONFIDENTIALITY_ROUTES,
+    PurposeSpec,
+    Recipient,
+    SpecError,
+    check_field,
+    load_yaml,
+    parse_spec,
+)
+from playbook.rendering import TO_COMPLETE, TemplateError, day, markdown_to_docx, render_markdown
 from playbook.safe_names import UnsafeNameError, safe_file_stem, shorten
 from playbook.segmentation import run_has_ended
-from playbook.purpose import (ARTICLE6_BASES, ARTICLE9_CONDITIONS, CONFIDENTIALITY_ROUTES, PurposeSpec, Recipient,
-                              SpecError, check_field, load_yaml, parse_spec)
-from playbook.rendering import TO_COMPLETE, TemplateError, day, markdown_to_docx, render_markdown
 
-__all__ = ["DOCUMENT_TYPES", "FORMATS", "SOURCE_NAMES", "TO_COMPLETE", "DocumentType", "DraftError",
-           "assess_recipient", "day", "draft", "draft_data_sharing_agreement", "draft_decision_record",
-           "draft_dpia", "main", "spec_choices", "write_blank_templates", "write_drafts"]
+__all__ = [
+    "DOCUMENT_TYPES",
+    "FORMATS",
+    "SOURCE_NAMES",
+    "TO_COMPLETE",
+    "DocumentType",
+    "DraftError",
+    "assess_recipient",
+    "day",
+    "draft",
+    "draft_data_sharing_agreement",
+    "draft_decision_record",
+    "draft_dpia",
+    "main",
+    "spec_choices",
+    "write_blank_templates",
+    "write_drafts",
+]
 
 #: Words for the references.bib keys that :mod:`playbook.lawful_basis` cites, so a draft names sources in words.
 SOURCE_NAMES = {
@@ -75,17 +99,27 @@ SOURCE_NAMES = {
 }
 
 #: Decision-model answers that come from the specification, so a caller cannot contradict it.
-SPEC_ANSWERS = ("special_category", "confidential_patient_information", "discloser", "recipient", "recipient_role",
-                "recipient_own_purposes")
+SPEC_ANSWERS = (
+    "special_category",
+    "confidential_patient_information",
+    "discloser",
+    "recipient",
+    "recipient_role",
+    "recipient_own_purposes",
+)
 
 #: How the specification's duty_of_confidentiality names the decision model's confidentiality candidates.
-_CONFIDENTIALITY_CHOICE = {"consent": "consent", "copi_notice": "copi_regulation_3",
-                           "legal_requirement": "legal_requirement", "section_251_support": "section_251",
-                           "overriding_public_interest": "overriding_public_interest", "not_applicable": None}
+_CONFIDENTIALITY_CHOICE = {
+    "consent": "consent",
+    "copi_notice": "copi_regulation_3",
+    "legal_requirement": "legal_requirement",
+    "section_251_support": "section_251",
+    "overriding_public_interest": "overriding_public_interest",
+    "not_applicable": None,
+}
 
 #: The formats a document can be written in.
 FORMATS = ("md", "docx")
-
 
 
 class DraftError(ValueError):
@@ -110,10 +144,13 @@ def _resolve(spec: PurposeSpec | Mapping[str, Any] | os.PathLike) -> tuple[Purpo
     elif isinstance(spec, Mapping):
         checked = parse_spec(spec, source=str(spec.get("id") or "<mapping>"))
     else:
-        raise TypeError(f"spec must be a PurposeSpec, a mapping loaded from YAML or a path to a YAML file, "
-                        f"got {type(spec).__name__}")
+        raise TypeError(
+            f"spec must be a PurposeSpec, a mapping loaded from YAML or a path to a YAML file, "
+            f"got {type(spec).__name__}"
+        )
     label = f"purpose specification `{checked.id}`, " + (
-        f"version {checked.version}" if checked.version is not None else "version not recorded")
+        f"version {checked.version}" if checked.version is not None else "version not recorded"
+    )
     if checked.status:
         label += f" ({checked.status})"
     return checked, label
@@ -121,8 +158,10 @@ def _resolve(spec: PurposeSpec | Mapping[str, Any] | os.PathLike) -> tuple[Purpo
 
 def _recipient(spec: PurposeSpec, recipient_id: str) -> Recipient:
     if recipient_id not in spec.recipients:
-        raise DraftError(f"no recipient {recipient_id!r} in specification {spec.id!r}; "
-                         f"valid recipients: {', '.join(sorted(spec.recipients))}")
+        raise DraftError(
+            f"no recipient {recipient_id!r} in specification {spec.id!r}; "
+            f"valid recipients: {', '.join(sorted(spec.recipients))}"
+        )
     return spec.recipients[recipient_id]
 
 
@@ -137,15 +176,17 @@ def assess_recipient(spec: PurposeSpec, recipient_id: str, answers: Mapping[str,
     if clash:
         raise DraftError(f"answers {', '.join(clash)} come from the specification; remove them from answers")
     recipient = _recipient(spec, recipient_id)
-    return lawful_basis.assess({
-        **answers,
-        "special_category": spec.special_category,
-        "confidential_patient_information": spec.confidential_patient_information,
-        "discloser": spec.controllers[0].organisation_type,
-        "recipient": recipient.organisation_type,
-        "recipient_role": recipient.role,
-        "recipient_own_purposes": recipient.role != "processor",
-    })
+    return lawful_basis.assess(
+        {
+            **answers,
+            "special_category": spec.special_category,
+            "confidential_patient_information": spec.confidential_patient_information,
+            "discloser": spec.controllers[0].organisation_type,
+            "recipient": recipient.organisation_type,
+            "recipient_role": recipient.role,
+            "recipient_own_purposes": recipient.role != "processor",
+        }
+    )
 
 
 def spec_choices(spec: PurposeSpec) -> dict[str, str | None]:
@@ -160,8 +201,11 @@ def spec_choices(spec: PurposeSpec) -> dict[str, str | None]:
         article9 = f"9(2)(g) para {basis.schedule1[1]}"
     elif basis.article9:
         article9 = f"9(2)({basis.article9})"
-    return {"article6": f"6(1)({basis.article6})" if basis.article6 != "ea" else None, "article9": article9,
-            "confidentiality": _CONFIDENTIALITY_CHOICE[basis.duty_of_confidentiality]}
+    return {
+        "article6": f"6(1)({basis.article6})" if basis.article6 != "ea" else None,
+        "article9": article9,
+        "confidentiality": _CONFIDENTIALITY_CHOICE[basis.duty_of_confidentiality],
+    }
 
 
 def _cite(point: lawful_basis.Point) -> str:
@@ -200,20 +244,30 @@ def _risks(spec: PurposeSpec) -> list[tuple[str, Any]]:
     return risks
 
 
-def _dpia_values(spec: PurposeSpec | None, recipient: Recipient | None,
-                 answers: Mapping[str, Any] | None) -> dict[str, Any]:
+def _dpia_values(
+    spec: PurposeSpec | None, recipient: Recipient | None, answers: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """Who receives each field and use, what each recipient is refused, the risks, and the model's findings."""
     if spec is None:
-        return {"receivers": {}, "use_recipients": {}, "refused": {}, "risks": [], "screen": [], "needs": None,
-                "warnings": None, "cite": _cite}
+        return {
+            "receivers": {},
+            "use_recipients": {},
+            "refused": {},
+            "risks": [],
+            "screen": [],
+            "needs": None,
+            "warnings": None,
+            "cite": _cite,
+        }
     recipients = list(spec.recipients.values())
     assessments = [assess_recipient(spec, r.id, answers) for r in recipients] if answers is not None else []
     return {
         "receivers": {name: [r.id for r in recipients if name in r.fields] for name in spec.fields},
         "use_recipients": {use: [r.id for r in recipients if use in r.uses] for use in spec.permitted_uses},
-        "refused": {r.id: [n for n in spec.fields
-                           if n not in spec.excluded_fields and not check_field(spec, r.id, n).allowed]
-                    for r in recipients},
+        "refused": {
+            r.id: [n for n in spec.fields if n not in spec.excluded_fields and not check_field(spec, r.id, n).allowed]
+            for r in recipients
+        },
         "risks": _risks(spec),
         "screen": _unique(p for a in assessments for p in a.needs if p.topic == "dpia"),
         "needs": _unique(p for a in assessments for p in a.needs if p.topic != "dpia") if assessments else None,
@@ -222,8 +276,9 @@ def _dpia_values(spec: PurposeSpec | None, recipient: Recipient | None,
     }
 
 
-def _decision_values(spec: PurposeSpec | None, recipient: Recipient | None,
-                     answers: Mapping[str, Any] | None) -> dict[str, Any]:
+def _decision_values(
+    spec: PurposeSpec | None, recipient: Recipient | None, answers: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """The decision model's Annex B record for one recipient, with the specification's choices.
 
     ``decision`` is None when there is no assessment (a blank template, or no answers). Otherwise it holds the
@@ -235,16 +290,18 @@ def _decision_values(spec: PurposeSpec | None, recipient: Recipient | None,
     if spec is None or recipient is None or answers is None:
         return values
     assessment = assess_recipient(spec, recipient.id, answers)
+    choices: dict[str, Any] = spec_choices(spec)
     entries = lawful_basis._ENTRY_KEYS  # row label -> the entry a person (here, the template) writes
     try:
         # The template writes the entries; the model only needs to know that each one will be there.
-        record = lawful_basis.decision_record(assessment, **spec_choices(spec),
-                                              **{key: key for key in entries.values()})
+        record = lawful_basis.decision_record(assessment, **choices, **{key: key for key in entries.values()})
     except lawful_basis.ScenarioError as exc:
         values["decision"] = {"verdict": assessment.verdict.value, "rows": None, "problems": exc.problems}
         return values
-    rows = [{"item": item, "entry": entries.get(item), "record": _sources_in_words(text)}
-            for item, text in record.itertuples(index=False)]
+    rows = [
+        {"item": item, "entry": entries.get(item), "record": _sources_in_words(text)}
+        for item, text in record.itertuples(index=False)
+    ]
     values["decision"] = {"verdict": assessment.verdict.value, "rows": rows, "problems": None}
     return values
 
@@ -286,29 +343,76 @@ class DocumentType:
 
 
 #: Every document the playbook drafts, in the order a set is written.
-DOCUMENT_TYPES: dict[str, DocumentType] = {d.name: d for d in (
-    DocumentType("dpia", "dpia.md.j2", "Data protection impact assessment", "specification", "dpia",
-                 "Assesses the risks of the share to people, and how to reduce them, before it starts "
-                 "(UK GDPR Article 35).", values=_dpia_values),
-    DocumentType("data-sharing-agreement", "data-sharing-agreement.md.j2", "Data sharing agreement", "recipient",
-                 "agreement", "Sets out what one recipient receives, what it may do with the data and how it "
-                 "protects it, as the ICO data sharing code recommends.", values=_decision_values),
-    DocumentType("decision-record", "decision-record.md.j2", "Sharing decision record", "recipient",
-                 "decision-record", "Records the decision to share with one recipient, on what basis and why, laid "
-                 "out like Annex B of the ICO data sharing code.", needs_answers=True, values=_decision_values),
-    DocumentType("privacy-information", "privacy-information.md.j2", "Privacy information", "specification",
-                 "privacy-information", "Tells the people the data is about what happens to it and what their "
-                 "rights are (UK GDPR Articles 13 and 14)."),
-    DocumentType("processor-clauses", "processor-clauses.md.j2", "Processor clauses", "processor",
-                 "processor-clauses", "The terms a contract with a processor must contain (UK GDPR Article "
-                 "28(3)), for each recipient that acts only on the controller's instructions."),
-    DocumentType("sharing-checklist", "sharing-checklist.md.j2", "Data sharing checklist", "specification",
-                 "sharing-checklist", "Checks, step by step, that the share is ready to start and that each "
-                 "document is in place."),
-    DocumentType("self-assessment", "self-assessment.md.j2", "Data ethics self-assessment", "specification",
-                 "self-assessment", "A team scores itself on transparency, accountability and fairness before it "
-                 "shares, following the Data Ethics Framework."),
-)}
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    d.name: d
+    for d in (
+        DocumentType(
+            "dpia",
+            "dpia.md.j2",
+            "Data protection impact assessment",
+            "specification",
+            "dpia",
+            "Assesses the risks of the share to people, and how to reduce them, before it starts (UK GDPR Article 35).",
+            values=_dpia_values,
+        ),
+        DocumentType(
+            "data-sharing-agreement",
+            "data-sharing-agreement.md.j2",
+            "Data sharing agreement",
+            "recipient",
+            "agreement",
+            "Sets out what one recipient receives, what it may do with the data and how it "
+            "protects it, as the ICO data sharing code recommends.",
+            values=_decision_values,
+        ),
+        DocumentType(
+            "decision-record",
+            "decision-record.md.j2",
+            "Sharing decision record",
+            "recipient",
+            "decision-record",
+            "Records the decision to share with one recipient, on what basis and why, laid "
+            "out like Annex B of the ICO data sharing code.",
+            needs_answers=True,
+            values=_decision_values,
+        ),
+        DocumentType(
+            "privacy-information",
+            "privacy-information.md.j2",
+            "Privacy information",
+            "specification",
+            "privacy-information",
+            "Tells the people the data is about what happens to it and what their "
+            "rights are (UK GDPR Articles 13 and 14).",
+        ),
+        DocumentType(
+            "processor-clauses",
+            "processor-clauses.md.j2",
+            "Processor clauses",
+            "processor",
+            "processor-clauses",
+            "The terms a contract with a processor must contain (UK GDPR Article "
+            "28(3)), for each recipient that acts only on the controller's instructions.",
+        ),
+        DocumentType(
+            "sharing-checklist",
+            "sharing-checklist.md.j2",
+            "Data sharing checklist",
+            "specification",
+            "sharing-checklist",
+            "Checks, step by step, that the share is ready to start and that each document is in place.",
+        ),
+        DocumentType(
+            "self-assessment",
+            "self-assessment.md.j2",
+            "Data ethics self-assessment",
+            "specification",
+            "self-assessment",
+            "A team scores itself on transparency, accountability and fairness before it "
+            "shares, following the Data Ethics Framework.",
+        ),
+    )
+}
 
 
 def _document_type(name: str) -> DocumentType:
@@ -322,9 +426,13 @@ def _document_type(name: str) -> DocumentType:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def draft(name: str, spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None = None,
-          recipient_id: str | None = None, answers: Mapping[str, Any] | None = None,
-          generated_on: _dt.date | None = None) -> str:
+def draft(
+    name: str,
+    spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None = None,
+    recipient_id: str | None = None,
+    answers: Mapping[str, Any] | None = None,
+    generated_on: _dt.date | None = None,
+) -> str:
     """Draft one document (a name in :data:`DOCUMENT_TYPES`) in Markdown.
 
     With ``spec=None`` the result is the blank template, every value a "To complete:" item. A document with one
@@ -343,15 +451,24 @@ def draft(name: str, spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None 
                 raise DraftError(f"there is one {doc.title.lower()} per specification; give no recipient")
         else:
             if recipient_id is None:
-                raise DraftError(f"there is one {doc.title.lower()} per recipient; give a recipient, one of: "
-                                 f"{', '.join(sorted(checked.recipients))}")
+                raise DraftError(
+                    f"there is one {doc.title.lower()} per recipient; give a recipient, one of: "
+                    f"{', '.join(sorted(checked.recipients))}"
+                )
             recipient = _recipient(checked, recipient_id)
             if not doc.applies_to(recipient):
-                raise DraftError(f"{doc.title.lower()} are only for processors, and recipient {recipient_id!r} "
-                                 f"is a {recipient.role.replace('_', ' ')}")
-    context: dict[str, Any] = {"spec": checked, "label": label, "generated_on": generated_on,
-                               "ARTICLE6_BASES": ARTICLE6_BASES, "ARTICLE9_CONDITIONS": ARTICLE9_CONDITIONS,
-                               "CONFIDENTIALITY_ROUTES": CONFIDENTIALITY_ROUTES}
+                raise DraftError(
+                    f"{doc.title.lower()} are only for processors, and recipient {recipient_id!r} "
+                    f"is a {recipient.role.replace('_', ' ')}"
+                )
+    context: dict[str, Any] = {
+        "spec": checked,
+        "label": label,
+        "generated_on": generated_on,
+        "ARTICLE6_BASES": ARTICLE6_BASES,
+        "ARTICLE9_CONDITIONS": ARTICLE9_CONDITIONS,
+        "CONFIDENTIALITY_ROUTES": CONFIDENTIALITY_ROUTES,
+    }
     if doc.scope != "specification":
         context["recipient"] = recipient
     if doc.values is not None:
@@ -359,8 +476,11 @@ def draft(name: str, spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None 
     return render_markdown(doc.template, **context)
 
 
-def draft_dpia(spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None, answers: Mapping[str, Any] | None = None,
-               generated_on: _dt.date | None = None) -> str:
+def draft_dpia(
+    spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None,
+    answers: Mapping[str, Any] | None = None,
+    generated_on: _dt.date | None = None,
+) -> str:
     """Draft a DPIA in Markdown from the specification, with "To complete:" where it cannot know the answer.
 
     ``answers`` (optional) are the lawful-basis decision model's answers that the specification does not hold;
@@ -370,9 +490,12 @@ def draft_dpia(spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None, answe
     return draft("dpia", spec, None, answers, generated_on)
 
 
-def draft_data_sharing_agreement(spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None,
-                                 recipient_id: str | None = None, answers: Mapping[str, Any] | None = None,
-                                 generated_on: _dt.date | None = None) -> str:
+def draft_data_sharing_agreement(
+    spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None,
+    recipient_id: str | None = None,
+    answers: Mapping[str, Any] | None = None,
+    generated_on: _dt.date | None = None,
+) -> str:
     """Draft the data sharing agreement for one recipient in Markdown, from the specification alone.
 
     It lists exactly the fields and rows the specification gives this recipient. ``answers`` (optional) are the
@@ -382,9 +505,12 @@ def draft_data_sharing_agreement(spec: PurposeSpec | Mapping[str, Any] | os.Path
     return draft("data-sharing-agreement", spec, recipient_id, answers, generated_on)
 
 
-def draft_decision_record(spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None,
-                          recipient_id: str | None = None, answers: Mapping[str, Any] | None = None,
-                          generated_on: _dt.date | None = None) -> str:
+def draft_decision_record(
+    spec: PurposeSpec | Mapping[str, Any] | os.PathLike | None,
+    recipient_id: str | None = None,
+    answers: Mapping[str, Any] | None = None,
+    generated_on: _dt.date | None = None,
+) -> str:
     """Draft the sharing decision record for one recipient, laid out like Annex B of the ICO data sharing code.
 
     Without ``answers`` (or with ``spec=None``) every row is left "To complete:"; with them, the record starts
@@ -405,8 +531,7 @@ def _formats(formats: str | Sequence[str]) -> tuple[str, ...]:
     asked = tuple(dict.fromkeys(str(f).strip() for f in formats if str(f).strip()))
     unknown = [f for f in asked if f not in FORMATS]
     if unknown:
-        raise DraftError(f"unknown format {', '.join(repr(f) for f in unknown)}; allowed formats: "
-                         f"{', '.join(FORMATS)}")
+        raise DraftError(f"unknown format {', '.join(repr(f) for f in unknown)}; allowed formats: {', '.join(FORMATS)}")
     if not asked:
         raise DraftError(f"no format given; allowed formats: {', '.join(FORMATS)}")
     return asked
@@ -423,8 +548,9 @@ def _chosen(documents: Sequence[str] | None) -> list[DocumentType]:
     return [doc for doc in DOCUMENT_TYPES.values() if doc.name in documents]
 
 
-def _planned(spec: PurposeSpec, answers: Mapping[str, Any] | None,
-             types: Sequence[DocumentType]) -> Iterator[tuple[DocumentType, str | None]]:
+def _planned(
+    spec: PurposeSpec, answers: Mapping[str, Any] | None, types: Sequence[DocumentType]
+) -> Iterator[tuple[DocumentType, str | None]]:
     """Each document of these types the specification gets, with its recipient (None for one per specification)."""
     for doc in types:
         if doc.needs_answers and answers is None:
@@ -467,8 +593,10 @@ def _write_set(folder: str | os.PathLike, texts: Mapping[str, str], formats: Seq
     """
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise DraftError(f"{_short(folder.name)} already exists and is not an empty folder; choose a new folder so "
-                         "no draft in progress is overwritten")
+        raise DraftError(
+            f"{_short(folder.name)} already exists and is not an empty folder; choose a new folder so "
+            "no draft in progress is overwritten"
+        )
     blocker = next((p for p in folder.parents if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise DraftError(f"cannot write to {_short(folder)}: {_short(blocker)} is a file, not a folder")
@@ -490,9 +618,14 @@ def _write_set(folder: str | os.PathLike, texts: Mapping[str, str], formats: Seq
     return [folder / name for name in names]
 
 
-def write_drafts(spec: PurposeSpec | Mapping[str, Any] | os.PathLike, folder: str | os.PathLike,
-                 answers: Mapping[str, Any] | None = None, generated_on: _dt.date | None = None,
-                 formats: str | Sequence[str] = ("md",), documents: Sequence[str] | None = None) -> list[Path]:
+def write_drafts(
+    spec: PurposeSpec | Mapping[str, Any] | os.PathLike,
+    folder: str | os.PathLike,
+    answers: Mapping[str, Any] | None = None,
+    generated_on: _dt.date | None = None,
+    formats: str | Sequence[str] = ("md",),
+    documents: Sequence[str] | None = None,
+) -> list[Path]:
     """Write every document for the specification into a new folder, in each format, all or nothing.
 
     That is the DPIA, one agreement per recipient, one decision record per recipient when ``answers`` are given,
@@ -509,8 +642,10 @@ def write_drafts(spec: PurposeSpec | Mapping[str, Any] | os.PathLike, folder: st
             safe_file_stem(rid, "recipient id")  # one rule for every file name built from data
         except UnsafeNameError as exc:
             raise DraftError(str(exc)) from None
-    texts = {doc.stem(rid): draft(doc.name, checked, rid, answers, generated_on)
-             for doc, rid in _planned(checked, answers, chosen)}
+    texts = {
+        doc.stem(rid): draft(doc.name, checked, rid, answers, generated_on)
+        for doc, rid in _planned(checked, answers, chosen)
+    }
     return _write_set(folder, texts, formats)
 
 
@@ -576,8 +711,9 @@ def _load_answers(path: Path) -> Mapping[str, Any]:
     except RecursionError:
         raise _too_deep(path, "answers") from None
     if not isinstance(answers, Mapping):
-        raise DraftError(f"answers file {path.name} must be a mapping of question to answer, "
-                         f"got {type(answers).__name__}")
+        raise DraftError(
+            f"answers file {path.name} must be a mapping of question to answer, got {type(answers).__name__}"
+        )
     return answers
 
 
@@ -599,14 +735,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _Parser(
         prog=_PROG,
         description="Draft the paperwork for a data share from its purpose specification, in Markdown and Word, "
-                    "or write blank templates of every document.")
+        "or write blank templates of every document.",
+    )
     parser.add_argument("spec", nargs="?", type=Path, help="the purpose specification (a YAML file)")
     parser.add_argument("--blank", action="store_true", help="write blank templates instead of drafts")
     parser.add_argument("--out", required=True, type=Path, help="a new (or empty) folder for the documents")
-    parser.add_argument("--format", help=f"formats, separated by commas: {', '.join(FORMATS)} (default: md for "
-                                         "drafts, md,docx for blank templates)")
-    parser.add_argument("--answers", type=Path,
-                        help="the lawful-basis decision model's answers (YAML) the specification does not hold")
+    parser.add_argument(
+        "--format",
+        help=f"formats, separated by commas: {', '.join(FORMATS)} (default: md for "
+        "drafts, md,docx for blank templates)",
+    )
+    parser.add_argument(
+        "--answers", type=Path, help="the lawful-basis decision model's answers (YAML) the specification does not hold"
+    )
     parser.add_argument("--date", type=_date, help="the date to print on the drafts, written YYYY-MM-DD")
     try:
         args = parser.parse_args(argv)
@@ -616,8 +757,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{_PROG}: error: give a specification or --blank, not both", file=sys.stderr)
         return 2
     if not args.blank and args.spec is None:
-        print(f"{_PROG}: error: give a specification (a YAML file), or --blank for blank templates",
-              file=sys.stderr)
+        print(f"{_PROG}: error: give a specification (a YAML file), or --blank for blank templates", file=sys.stderr)
         return 2
     if args.blank and (args.answers is not None or args.date is not None):
         print(f"{_PROG}: error: --answers and --date need a specification, not --blank", file=sys.stderr)

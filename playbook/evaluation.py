@@ -27,8 +27,14 @@ def _scores(tp: int, fp: int, fn: int) -> dict:
     precision = tp / (tp + fp) if tp + fp else None
     recall = tp / (tp + fn) if tp + fn else None
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
-    return {"true_matches_found": tp, "false_matches": fp, "missed_matches": fn,
-            "precision": precision, "recall": recall, "f1": f1}
+    return {
+        "true_matches_found": tp,
+        "false_matches": fp,
+        "missed_matches": fn,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }
 
 
 def _marked(predicted, truth, left, right) -> pd.DataFrame:
@@ -36,8 +42,9 @@ def _marked(predicted, truth, left, right) -> pd.DataFrame:
     p = _pairs(predicted, left, right, "predicted links")
     t = _pairs(truth, left, right, "true links")
     both = p.merge(t, how="outer", on=["left_id", "right_id"], indicator=True)
-    return both.assign(outcome=both["_merge"].map({"both": "found", "left_only": "false", "right_only": "missed"})
-                       .astype(str)).drop(columns="_merge")
+    return both.assign(
+        outcome=both["_merge"].map({"both": "found", "left_only": "false", "right_only": "missed"}).astype(str)
+    ).drop(columns="_merge")
 
 
 def evaluate(predicted: pd.DataFrame, truth: pd.DataFrame, left: str = "left_id", right: str = "right_id") -> dict:
@@ -46,8 +53,9 @@ def evaluate(predicted: pd.DataFrame, truth: pd.DataFrame, left: str = "left_id"
     return _scores(int(counts.get("found", 0)), int(counts.get("false", 0)), int(counts.get("missed", 0)))
 
 
-def evaluate_by_group(predicted: pd.DataFrame, truth: pd.DataFrame, groups: pd.Series, left: str = "left_id",
-                      right: str = "right_id") -> pd.DataFrame:
+def evaluate_by_group(
+    predicted: pd.DataFrame, truth: pd.DataFrame, groups: pd.Series, left: str = "left_id", right: str = "right_id"
+) -> pd.DataFrame:
     """The same figures for each group of left records (for example age band, sex or region).
 
     ``groups`` maps each left id (its index) to a group. A pair whose left record has no group is counted under
@@ -61,13 +69,17 @@ def evaluate_by_group(predicted: pd.DataFrame, truth: pd.DataFrame, groups: pd.S
     rows = []
     for group, part in marked.groupby("group", sort=True):
         counts = part["outcome"].value_counts()
-        rows.append({"group": group, **_scores(int(counts.get("found", 0)), int(counts.get("false", 0)),
-                                               int(counts.get("missed", 0)))})
+        rows.append(
+            {
+                "group": group,
+                **_scores(int(counts.get("found", 0)), int(counts.get("false", 0)), int(counts.get("missed", 0))),
+            }
+        )
     columns = ["group", "true_matches_found", "false_matches", "missed_matches", "precision", "recall", "f1"]
     return pd.DataFrame(rows, columns=columns)
 
 
 def age_band(age: pd.Series, edges=(0, 30, 50, 70, 80, 200)) -> pd.Series:
     """Age bands such as ``50-69`` for grouping; the top band is written ``80+``."""
-    labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-2], edges[1:-1])] + [f"{edges[-2]}+"]
+    labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-2], edges[1:-1], strict=True)] + [f"{edges[-2]}+"]
     return pd.cut(age, bins=list(edges), right=False, labels=labels).astype("string")

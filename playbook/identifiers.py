@@ -21,9 +21,23 @@ NHS_NUMBER_WEIGHTS = np.arange(10, 1, -1)  # 10, 9, ..., 2 for digits 1 to 9
 POSTCODE_PATTERN = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"  # without its space
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y%m%d", "%d %b %Y", "%d %B %Y")
 ADDRESS_ABBREVIATIONS = {
-    "RD": "ROAD", "ST": "STREET", "AVE": "AVENUE", "AV": "AVENUE", "LN": "LANE", "DR": "DRIVE", "CT": "COURT",
-    "CL": "CLOSE", "CRES": "CRESCENT", "GDNS": "GARDENS", "GRN": "GREEN", "GR": "GROVE", "PL": "PLACE",
-    "SQ": "SQUARE", "TER": "TERRACE", "TCE": "TERRACE", "FLT": "FLAT",
+    "RD": "ROAD",
+    "ST": "STREET",
+    "AVE": "AVENUE",
+    "AV": "AVENUE",
+    "LN": "LANE",
+    "DR": "DRIVE",
+    "CT": "COURT",
+    "CL": "CLOSE",
+    "CRES": "CRESCENT",
+    "GDNS": "GARDENS",
+    "GRN": "GREEN",
+    "GR": "GROVE",
+    "PL": "PLACE",
+    "SQ": "SQUARE",
+    "TER": "TERRACE",
+    "TCE": "TERRACE",
+    "FLT": "FLAT",
 }
 
 
@@ -48,7 +62,7 @@ def nhs_number_check_digit(first_nine: str) -> int | None:
     """The check digit for one number's first nine digits, or None when no check digit exists."""
     if not re.fullmatch(r"\d{9}", first_nine or ""):
         raise ValueError(f"need exactly nine digits, not {first_nine!r}")
-    check = int(nhs_check_digits([[int(d) for d in first_nine]])[0])
+    check = int(nhs_check_digits(np.array([[int(d) for d in first_nine]]))[0])
     return None if check == 10 else check
 
 

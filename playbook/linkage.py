@@ -36,12 +36,14 @@ DEFAULT_CASCADE = (
 def _check_columns(frame: pd.DataFrame, columns, side: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise KeyError(f"{side} table has no column {', '.join(map(repr, missing))}; "
-                       f"it has {', '.join(map(str, frame.columns))}")
+        raise KeyError(
+            f"{side} table has no column {', '.join(map(repr, missing))}; it has {', '.join(map(str, frame.columns))}"
+        )
 
 
-def cascade(left: pd.DataFrame, right: pd.DataFrame, left_id: str, right_id: str,
-            rules=DEFAULT_CASCADE) -> pd.DataFrame:
+def cascade(
+    left: pd.DataFrame, right: pd.DataFrame, left_id: str, right_id: str, rules=DEFAULT_CASCADE
+) -> pd.DataFrame:
     """Link each left record to at most one right record, trying the rules in order.
 
     Returns one row per left record (none dropped): ``left_id``, ``right_id`` (missing when unmatched) and
@@ -61,7 +63,8 @@ def cascade(left: pd.DataFrame, right: pd.DataFrame, left_id: str, right_id: str
     for rule in rules:
         keys = list(rule.keys)
         pairs = remaining.dropna(subset=keys)[[left_id, *keys]].merge(
-            right.dropna(subset=keys)[["_right_id", *keys]], on=keys)
+            right.dropna(subset=keys)[["_right_id", *keys]], on=keys
+        )
         unique = pairs[~pairs[left_id].duplicated(keep=False)]
         found.append(unique[[left_id, "_right_id"]].assign(rule=rule.name))
         remaining = remaining[~remaining[left_id].isin(unique[left_id])]
@@ -76,8 +79,7 @@ def rule_counts(linked: pd.DataFrame, rules=DEFAULT_CASCADE) -> pd.DataFrame:
     """How many records each rule linked, in cascade order, with the unmatched last: what each rule adds."""
     order = [r.name for r in rules] + [NO_MATCH]
     counts = linked["rule"].value_counts().reindex(order, fill_value=0)
-    return pd.DataFrame({"rule": order, "records": counts.to_numpy(),
-                         "cumulative": counts.cumsum().to_numpy()})
+    return pd.DataFrame({"rule": order, "records": counts.to_numpy(), "cumulative": counts.cumsum().to_numpy()})
 
 
 # --- Fellegi–Sunter by hand ----------------------------------------------------------------------------------
@@ -109,8 +111,9 @@ def m_u_probabilities(agree: pd.DataFrame, is_match) -> pd.DataFrame:
 
 def match_weights(m_u: pd.DataFrame) -> pd.DataFrame:
     """Agreement weight log2(m/u) and disagreement weight log2((1-m)/(1-u)) for each column, in bits."""
-    return m_u.assign(agree_weight=np.log2(m_u["m"] / m_u["u"]),
-                      disagree_weight=np.log2((1 - m_u["m"]) / (1 - m_u["u"])))
+    return m_u.assign(
+        agree_weight=np.log2(m_u["m"] / m_u["u"]), disagree_weight=np.log2((1 - m_u["m"]) / (1 - m_u["u"]))
+    )
 
 
 def score(agree: pd.DataFrame, weights: pd.DataFrame, prior: float | None = None) -> pd.Series:
@@ -153,8 +156,16 @@ def precision_recall_at(scores, is_match, threshold: float, true_matches: int | 
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / total if total else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"threshold": threshold, "accepted": tp + fp, "true_matches_found": tp, "false_matches": fp,
-            "missed_matches": total - tp, "precision": precision, "recall": recall, "f1": f1}
+    return {
+        "threshold": threshold,
+        "accepted": tp + fp,
+        "true_matches_found": tp,
+        "false_matches": fp,
+        "missed_matches": total - tp,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }
 
 
 def precision_recall_curve(scores, is_match, thresholds, true_matches: int | None = None) -> pd.DataFrame:

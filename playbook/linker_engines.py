@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from playbook.splink_linker import LinkageInputError, comparisons
 
@@ -27,8 +28,10 @@ ENGINES = ("duckdb", "spark")
 PYSPARK = "pyspark==4.1.2"  # the Spark 4 release Splink 5.0.0 is tested with
 JAVA_MIN = 17  # Spark 4 runs on Java 17 or later
 # Spark has no function by DuckDB's name; these names (as written, and as sqlglot writes it) call the jar's instead.
-SPARK_FUNCTIONS = {"jaro_winkler_similarity": "uk.gov.moj.dash.linkage.JaroWinklerSimilarity",
-                   "jarowinkler_similarity": "uk.gov.moj.dash.linkage.JaroWinklerSimilarity"}
+SPARK_FUNCTIONS = {
+    "jaro_winkler_similarity": "uk.gov.moj.dash.linkage.JaroWinklerSimilarity",
+    "jarowinkler_similarity": "uk.gov.moj.dash.linkage.JaroWinklerSimilarity",
+}
 
 LOG_SETTINGS = """rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
@@ -40,7 +43,7 @@ appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n%ex
 """  # Spark's errors only, without its start-up notes
 
 SCRATCH_PREFIX = "playbook-spark-"  # then the process id, so a later run can clear up after a killed one
-_local = {}  # the local Spark session this process started, and its scratch folder
+_local: dict[str, Any] = {}  # the local Spark session this process started, and its scratch folder
 
 
 class EngineMissingError(LinkageInputError):
@@ -56,17 +59,22 @@ def check_engine(engine) -> None:
     try:
         import pyspark  # noqa: F401
     except ImportError as error:
-        raise EngineMissingError(f"--engine spark needs PySpark, which is not installed: run pip install {PYSPARK} "
-                                 "(or use --engine duckdb).") from error
+        raise EngineMissingError(
+            f"--engine spark needs PySpark, which is not installed: run pip install {PYSPARK} (or use --engine duckdb)."
+        ) from error
     java = _java()
     if java is None:
-        raise EngineMissingError(f"--engine spark needs Java {JAVA_MIN} or later, and no java was found: install a "
-                                 "Java runtime (on Debian or Ubuntu: apt-get install default-jre-headless) or set "
-                                 "JAVA_HOME (or use --engine duckdb).")
+        raise EngineMissingError(
+            f"--engine spark needs Java {JAVA_MIN} or later, and no java was found: install a "
+            "Java runtime (on Debian or Ubuntu: apt-get install default-jre-headless) or set "
+            "JAVA_HOME (or use --engine duckdb)."
+        )
     version = _java_version(java)
     if version is not None and version < JAVA_MIN:
-        raise EngineMissingError(f"--engine spark needs Java {JAVA_MIN} or later; {java} is Java {version}. Install "
-                                 "a newer Java runtime and set JAVA_HOME to it (or use --engine duckdb).")
+        raise EngineMissingError(
+            f"--engine spark needs Java {JAVA_MIN} or later; {java} is Java {version}. Install "
+            "a newer Java runtime and set JAVA_HOME to it (or use --engine duckdb)."
+        )
 
 
 def _java() -> str | None:
@@ -97,6 +105,7 @@ def engine_errors(engine) -> tuple:
         return ()
     from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
+
     return (PySparkException, Py4JJavaError)
 
 
@@ -132,8 +141,10 @@ def database_api(engine: str = "duckdb", connection=None, threads: int | None = 
         for name, java_class in SPARK_FUNCTIONS.items():
             spark.udf.registerJavaFunction(name, java_class, DoubleType())
     except PySparkException as error:
-        raise LinkageInputError(f"Spark cannot find Splink's similarity functions: start it with --jars "
-                                f"{similarity_jar_location()} (or spark.jars set to that file).") from error
+        raise LinkageInputError(
+            f"Spark cannot find Splink's similarity functions: start it with --jars "
+            f"{similarity_jar_location()} (or spark.jars set to that file)."
+        ) from error
     # Intermediate tables written as Parquet files (Splink's advice) keep Spark's plans short through training's
     # loops; they go to the checkpoint folder, so without one they are kept in memory instead.
     lineage = "parquet" if spark.sparkContext.getCheckpointDir() else "persist"
@@ -167,7 +178,7 @@ def local_spark(cores: int | None = None, memory_gib: int | None = None):
     from splink.backends.spark import similarity_jar_location
 
     cores = cores or os.cpu_count() or 1
-    memory_gib = memory_gib or max(1, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2 ** 31)
+    memory_gib = memory_gib or max(1, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**31)
     remove_stale_scratch()
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     (scratch / "log4j2.properties").write_text(LOG_SETTINGS, encoding="utf-8")
@@ -188,7 +199,7 @@ def local_spark(cores: int | None = None, memory_gib: int | None = None):
         "spark.local.dir": str(scratch / "local"),
         "spark.sql.warehouse.dir": str(scratch / "warehouse"),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={scratch / 'derby'} "
-                                         f"-Dlog4j.configurationFile={scratch / 'log4j2.properties'}",
+        f"-Dlog4j.configurationFile={scratch / 'log4j2.properties'}",
         # Listen on this machine only: a local session has no reason to be reachable from the network.
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
@@ -269,27 +280,40 @@ def read_model(model) -> dict:
         except FileNotFoundError as error:
             raise LinkageInputError(f"{where}: no such file. Give the model.json a previous run wrote.") from error
         except (OSError, UnicodeDecodeError, ValueError) as error:
-            raise LinkageInputError(f"{where}: cannot read it as a model ({type(error).__name__}: "
-                                    f"{str(error)[:80]}). Give the model.json a previous run wrote.") from error
-    if not isinstance(settings, dict) or not isinstance(settings.get("comparisons"), list) \
-            or settings.get("link_type") != "link_only":
-        raise LinkageInputError(f"{where}: is not a linking model (no comparisons, or not link_only). Give the "
-                                "model.json a previous run wrote.")
+            raise LinkageInputError(
+                f"{where}: cannot read it as a model ({type(error).__name__}: "
+                f"{str(error)[:80]}). Give the model.json a previous run wrote."
+            ) from error
+    if (
+        not isinstance(settings, dict)
+        or not isinstance(settings.get("comparisons"), list)
+        or settings.get("link_type") != "link_only"
+    ):
+        raise LinkageInputError(
+            f"{where}: is not a linking model (no comparisons, or not link_only). Give the "
+            "model.json a previous run wrote."
+        )
     if settings.get("sql_dialect", "duckdb") not in ENGINES:
-        raise LinkageInputError(f"{where}: its SQL is for {settings['sql_dialect']!r}, not one of "
-                                f"{', '.join(ENGINES)}. Train a model with this linker.")
+        raise LinkageInputError(
+            f"{where}: its SQL is for {settings['sql_dialect']!r}, not one of "
+            f"{', '.join(ENGINES)}. Train a model with this linker."
+        )
     return settings
 
 
 def check_model(settings: dict, roles, where: str = "model") -> None:
     """Refuse a model whose comparisons are not the ones these roles give: its weights would mean something else."""
+
     def shape(items):
-        return {c["output_column_name"]: [level.get("label_for_charts") for level in c["comparison_levels"]]
-                for c in items}
+        return {
+            c["output_column_name"]: [level.get("label_for_charts") for level in c["comparison_levels"]] for c in items
+        }
 
     theirs, ours = shape(settings["comparisons"]), shape(comparisons(roles))
     if theirs != ours:
         differ = sorted(name for name in set(theirs) | set(ours) if theirs.get(name) != ours.get(name))
-        raise LinkageInputError(f"{where}: was trained on other comparisons than these files give (they differ in "
-                                f"{', '.join(differ)}). Map the same roles as when it was trained, or train a new "
-                                "model by leaving out --model.")
+        raise LinkageInputError(
+            f"{where}: was trained on other comparisons than these files give (they differ in "
+            f"{', '.join(differ)}). Map the same roles as when it was trained, or train a new "
+            "model by leaving out --model."
+        )

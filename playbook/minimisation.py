@@ -61,8 +61,10 @@ class Extract:
 
     def counts(self) -> pd.DataFrame:
         """The reconciliation a data protection officer can sign off: where every input row went."""
-        return pd.DataFrame({"rows": [self.rows_in, self.rows_out, self.rows_out_of_scope, len(self.exceptions)]},
-                            index=pd.Index(["in", "sent", "outside the scope", "exceptions"], name=self.recipient))
+        return pd.DataFrame(
+            {"rows": [self.rows_in, self.rows_out, self.rows_out_of_scope, len(self.exceptions)]},
+            index=pd.Index(["in", "sent", "outside the scope", "exceptions"], name=self.recipient),
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -140,9 +142,16 @@ def _exceptions(records: pd.DataFrame, unknown: np.ndarray, tests: list[tuple[st
             continue
         values = records.loc[hit, column]
         described = values.map(_describe_value).astype("string")
-        parts.append(pd.DataFrame({"row": values.index, "column": column,
-                                   "value": values.astype("string").to_numpy(),
-                                   "reason": (column + " is " + described + ": " + why).to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": values.index,
+                    "column": column,
+                    "value": values.astype("string").to_numpy(),
+                    "reason": (column + " is " + described + ": " + why).to_numpy(),
+                }
+            )
+        )
         remaining &= ~hit
     return pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)[EXCEPTION_COLUMNS]
 
@@ -154,15 +163,24 @@ def _exceptions(records: pd.DataFrame, unknown: np.ndarray, tests: list[tuple[st
 
 def _recipient(spec: purpose.PurposeSpec, recipient_id: str) -> purpose.Recipient:
     if recipient_id not in spec.recipients:
-        raise ExtractError(f"unknown recipient {recipient_id!r}: specification {spec.id!r} names "
-                           f"{', '.join(sorted(spec.recipients))}. A new recipient needs its own entry, with a "
-                           "justification for every field, before it receives anything.")
+        raise ExtractError(
+            f"unknown recipient {recipient_id!r}: specification {spec.id!r} names "
+            f"{', '.join(sorted(spec.recipients))}. A new recipient needs its own entry, with a "
+            "justification for every field, before it receives anything."
+        )
     return spec.recipients[recipient_id]
 
 
-def make_extract(spec: purpose.PurposeSpec, recipient_id: str, records: pd.DataFrame, *,
-                 fields: list[str] | None = None, partition: str | None = None,
-                 on: _dt.date | None = None, allow_empty_partition: bool = False) -> Extract:
+def make_extract(
+    spec: purpose.PurposeSpec,
+    recipient_id: str,
+    records: pd.DataFrame,
+    *,
+    fields: list[str] | None = None,
+    partition: str | None = None,
+    on: _dt.date | None = None,
+    allow_empty_partition: bool = False,
+) -> Extract:
     """The extract for one recipient: only justified fields, only rows in scope, exceptions kept apart.
 
     - ``fields``: the fields asked for; default every field the specification justifies for the recipient. Any
@@ -189,38 +207,58 @@ def make_extract(spec: purpose.PurposeSpec, recipient_id: str, records: pd.DataF
 
     rules = list(recipient.row_scope)
     if recipient.partition_by and partition is None:
-        raise ExtractError(f"recipient {recipient_id!r} receives only its own rows, split by "
-                           f"{recipient.partition_by}: name the organisation, for example partition='E09000001'")
+        raise ExtractError(
+            f"recipient {recipient_id!r} receives only its own rows, split by "
+            f"{recipient.partition_by}: name the organisation, for example partition='E09000001'"
+        )
     if partition is not None and not recipient.partition_by:
         raise ExtractError(f"recipient {recipient_id!r} is not split by organisation; leave out partition")
     needed = wanted + [r.column for r in rules] + ([recipient.partition_by] if recipient.partition_by else [])
     missing = [c for c in dict.fromkeys(needed) if c not in records.columns]
     if missing:
-        sources = [f"{c} from {' or '.join(spec.fields[c].source)}" for c in missing
-                   if c in spec.fields and spec.fields[c].source]
+        sources = [
+            f"{c} from {' or '.join(spec.fields[c].source)}"
+            for c in missing
+            if c in spec.fields and spec.fields[c].source
+        ]
         hint = f" The specification says where each comes from: {'; '.join(sources)}." if sources else ""
-        raise ExtractError(f"the data has no column {', '.join(map(repr, missing))}, needed for recipient "
-                           f"{recipient_id!r}. Columns present: {', '.join(map(str, records.columns))}. Name the "
-                           f"columns as the specification's fields (service_records does it for the list).{hint}")
+        raise ExtractError(
+            f"the data has no column {', '.join(map(repr, missing))}, needed for recipient "
+            f"{recipient_id!r}. Columns present: {', '.join(map(str, records.columns))}. Name the "
+            f"columns as the specification's fields (service_records does it for the list).{hint}"
+        )
 
     scope = recipient.describe_rows()
     tests = []
     for rule in rules:
-        what = ("neither blank nor a date written YYYY-MM-DD" if rule.operator == "is_blank"
-                else "neither yes nor no" if rule.reads_yes_no else "not a value the scope can test")
-        why = f"{what}, so the row cannot be placed inside or outside the scope ({scope}). Ask the source to " \
-            "correct it."
+        what = (
+            "neither blank nor a date written YYYY-MM-DD"
+            if rule.operator == "is_blank"
+            else "neither yes nor no"
+            if rule.reads_yes_no
+            else "not a value the scope can test"
+        )
+        why = (
+            f"{what}, so the row cannot be placed inside or outside the scope ({scope}). Ask the source to correct it."
+        )
         tests.append((rule.column, _condition(records, rule), why))
     if recipient.partition_by:
         column = records[recipient.partition_by]
         if not allow_empty_partition and not column.eq(partition).any():
             present = sorted({str(v) for v in column.dropna().unique()})
             shown = ", ".join(present[:10]) + (", ..." if len(present) > 10 else "")
-            raise ExtractError(f"no record has {recipient.partition_by} {purpose.shorten(str(partition))!r}; check "
-                               f"the code (values in the data: {shown or 'none'}), or pass "
-                               "allow_empty_partition=True if this organisation has no rows")
-        tests.append((recipient.partition_by, (column == partition).astype("boolean").mask(blank(column).to_numpy()),
-                      "the row cannot be sent to any organisation. Ask the source to correct it."))
+            raise ExtractError(
+                f"no record has {recipient.partition_by} {purpose.shorten(str(partition))!r}; check "
+                f"the code (values in the data: {shown or 'none'}), or pass "
+                "allow_empty_partition=True if this organisation has no rows"
+            )
+        tests.append(
+            (
+                recipient.partition_by,
+                (column == partition).astype("boolean").mask(blank(column).to_numpy()),
+                "the row cannot be sent to any organisation. Ask the source to correct it.",
+            )
+        )
     n = len(records)
     outside = np.zeros(n, dtype=bool)
     unknown = np.zeros(n, dtype=bool)
@@ -261,8 +299,9 @@ def withheld(spec: purpose.PurposeSpec, recipient_id: str, columns) -> pd.DataFr
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def service_records(spl: pd.DataFrame, registrations: pd.DataFrame,
-                    spec: purpose.PurposeSpec | None = None) -> pd.DataFrame:
+def service_records(
+    spl: pd.DataFrame, registrations: pd.DataFrame, spec: purpose.PurposeSpec | None = None
+) -> pd.DataFrame:
     """The table the service held: the list with the specification's field names, plus what registration added.
 
     Which column becomes which field is read from each field's ``source`` in the specification (default: the
@@ -285,19 +324,25 @@ def service_records(spl: pd.DataFrame, registrations: pd.DataFrame,
     for name, frame, columns in (("spl", spl, spl_columns), ("registrations", registrations, reg_columns)):
         missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
         if missing:
-            raise ExtractError(f"table {name} has no column {', '.join(map(repr, missing))}, which the "
-                               f"specification {spec.id!r} names as a source")
+            raise ExtractError(
+                f"table {name} has no column {', '.join(map(repr, missing))}, which the "
+                f"specification {spec.id!r} names as a source"
+            )
     used = [c for cols in from_spl.values() for c in cols]
     twice = sorted({c for c in used if used.count(c) > 1})
     if twice:
-        raise ExtractError(f"column {', '.join(map(repr, twice))} of table spl is the source of more than one "
-                           "field; give each field its own source")
+        raise ExtractError(
+            f"column {', '.join(map(repr, twice))} of table spl is the source of more than one "
+            "field; give each field its own source"
+        )
 
     single = {cols[0]: name for name, cols in from_spl.items() if len(cols) == 1}
     clash = [name for name in from_spl if name in spl.columns and name not in single and name not in used]
     if clash:
-        raise ExtractError(f"table spl already has a column {', '.join(map(repr, clash))} that is not the field's "
-                           "source; rename it first")
+        raise ExtractError(
+            f"table spl already has a column {', '.join(map(repr, clash))} that is not the field's "
+            "source; rename it first"
+        )
     out = spl.rename(columns=single)
     for name, cols in from_spl.items():
         if len(cols) > 1:

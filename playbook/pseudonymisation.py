@@ -21,8 +21,8 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -117,8 +117,9 @@ def plain_sha256(values: pd.Series | Iterable) -> pd.Series:
     return pd.Series(out, index=text.index, name=text.name, dtype="string")
 
 
-def pseudonymise_columns(frame: pd.DataFrame, columns: Iterable[str], secret: str | bytes | None,
-                         *, keep: Iterable[str] = ()) -> pd.DataFrame:
+def pseudonymise_columns(
+    frame: pd.DataFrame, columns: Iterable[str], secret: str | bytes | None, *, keep: Iterable[str] = ()
+) -> pd.DataFrame:
     """A new frame with ``keep`` columns as they are and each of ``columns`` replaced by its keyed pseudonym."""
     columns, keep = list(columns), list(keep)
     missing = [c for c in columns + keep if c not in frame.columns]
@@ -134,8 +135,9 @@ def pseudonymise_columns(frame: pd.DataFrame, columns: Iterable[str], secret: st
 # --- Who holds the secret -----------------------------------------------------------------------------------
 
 
-def reverse_keyed_pseudonyms(pseudonyms: pd.Series, candidates: pd.Series | Iterable,
-                             secret: str | bytes | None) -> pd.Series:
+def reverse_keyed_pseudonyms(
+    pseudonyms: pd.Series, candidates: pd.Series | Iterable, secret: str | bytes | None
+) -> pd.Series:
     """The candidate value behind each keyed pseudonym, where the candidates include it; otherwise missing.
 
     This is the dictionary attack of :func:`reverse_plain_hashes`, open to anyone who holds the secret: key every
@@ -150,8 +152,9 @@ def reverse_keyed_pseudonyms(pseudonyms: pd.Series, candidates: pd.Series | Iter
     return pd.Series(found.to_numpy(), index=pseudonyms.index, name=pseudonyms.name, dtype="string")
 
 
-def match_for_partner(ours: pd.DataFrame, theirs: pd.DataFrame, keys: Sequence[str], reference: str,
-                      secret: str | bytes | None) -> pd.DataFrame:
+def match_for_partner(
+    ours: pd.DataFrame, theirs: pd.DataFrame, keys: Sequence[str], reference: str, secret: str | bytes | None
+) -> pd.DataFrame:
     """Run by the key holder alone: the partner's own references whose match keys equal one of ours.
 
     ``ours`` holds the key holder's standardised match keys; ``theirs`` holds the partner's reference column and
@@ -245,7 +248,7 @@ def reverse_plain_hashes(hashes: pd.Series, table: HashTable) -> pd.Series:
     pos_clipped = np.minimum(pos, table.size - 1)
     hit = table.prefixes[pos_clipped] == prefixes
     found = []
-    for h, p, is_hit in zip(wanted, pos_clipped, hit):
+    for h, p, is_hit in zip(wanted, pos_clipped, hit, strict=True):
         number = None
         while is_hit and p < table.size and table.prefixes[p] == int(h[:16], 16):
             candidate = f"{table.numbers[p]:010d}"
@@ -267,5 +270,9 @@ def extrapolate_to_full_space(seconds: float, numbers_hashed: int) -> dict[str, 
         raise ValueError("need a positive time and a positive count of numbers hashed")
     full = 10**9 * 10 / 11
     rate = numbers_hashed / seconds
-    return {"numbers_per_second": rate, "full_space_numbers": full, "full_space_seconds": full / rate,
-            "full_space_minutes_on_one_core": full / rate / 60}
+    return {
+        "numbers_per_second": rate,
+        "full_space_numbers": full,
+        "full_space_seconds": full / rate,
+        "full_space_minutes_on_one_core": full / rate / 60,
+    }

@@ -19,10 +19,11 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import reprlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, cast
 
 import yaml
 
@@ -72,9 +73,9 @@ SCHEDULE1_FOR_ARTICLE9 = {
 CONFIDENTIALITY_ROUTES = {
     "consent": "the person's consent",
     "copi_notice": "a notice under regulation 3(4) of the COPI Regulations 2002 (regulation 4 makes the "
-                   "processing lawful despite the duty)",
+    "processing lawful despite the duty)",
     "section_251_support": "support under section 251 of the NHS Act 2006 and regulation 5 of the COPI Regulations "
-                           "2002, on the advice of the Confidentiality Advisory Group",
+    "2002, on the advice of the Confidentiality Advisory Group",
     "legal_requirement": "a legal requirement to disclose",
     "overriding_public_interest": "an overriding public interest, decided case by case",
     "not_applicable": "not applicable: no confidential patient information",
@@ -100,7 +101,7 @@ _REPR.maxstring = _REPR.maxother = 80
 def shorten(value: Any, limit: int = 80) -> str:
     """``repr(value)`` cut to ``limit`` characters: values in messages come from files and data, and a long or
     hostile one must not make a huge message."""
-    return cut(repr(value[:limit + 1]) if isinstance(value, str) else _REPR.repr(value), limit)
+    return cut(repr(value[: limit + 1]) if isinstance(value, str) else _REPR.repr(value), limit)
 
 
 class SpecError(ValueError):
@@ -350,8 +351,9 @@ class PurposeSpec:
             return self.recipients[recipient_id]
         except KeyError:
             known = ", ".join(sorted(self.recipients))
-            raise KeyError(f"no recipient {shorten(recipient_id)} in specification {shorten(self.id)}; "
-                           f"known: {known}") from None
+            raise KeyError(
+                f"no recipient {shorten(recipient_id)} in specification {shorten(self.id)}; known: {known}"
+            ) from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -369,8 +371,10 @@ def _builtin_text(name: str) -> str:
     """The text of a built-in specification. Only a name from :func:`builtin_names` is read, never a path."""
     available = builtin_names()
     if name not in available:
-        raise FileNotFoundError(f"no built-in specification {shorten(name)}; available: {', '.join(available)}. "
-                                "To load your own file, use load_spec(path).")
+        raise FileNotFoundError(
+            f"no built-in specification {shorten(name)}; available: {', '.join(available)}. "
+            "To load your own file, use load_spec(path)."
+        )
     return (resources.files("playbook") / "specs" / f"{name}.yaml").read_text(encoding="utf-8")
 
 
@@ -405,8 +409,12 @@ class _SpecLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, f"found the alias *{cut(event.anchor)}: aliases (*name) are not allowed in a "
-                            "specification; write the value out in full", event.start_mark)
+                None,
+                None,
+                f"found the alias *{cut(event.anchor)}: aliases (*name) are not allowed in a "
+                "specification; write the value out in full",
+                event.start_mark,
+            )
         return super().compose_node(parent, index)
 
 
@@ -419,8 +427,11 @@ def _duplicate_keys(root: yaml.Node) -> list[str]:
         node, place = stack.pop()
         if isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                ids = [v.value for k, v in item.value if k.value == "id" and isinstance(v, yaml.ScalarNode)] \
-                    if isinstance(item, yaml.MappingNode) else []
+                ids = (
+                    [v.value for k, v in item.value if k.value == "id" and isinstance(v, yaml.ScalarNode)]
+                    if isinstance(item, yaml.MappingNode)
+                    else []
+                )
                 stack.append((item, f"{place}[{i}]" + (f" ({shorten(ids[0])})" if ids else "")))
         elif isinstance(node, yaml.MappingNode):
             first: dict[tuple[str, str], int] = {}
@@ -428,9 +439,14 @@ def _duplicate_keys(root: yaml.Node) -> list[str]:
                 if isinstance(key, yaml.ScalarNode):
                     line = key.start_mark.line + 1
                     if (key.tag, key.value) in first:
-                        problems.append((line, f"line {line}: duplicate key {shorten(key.value)} in {place} (first "
-                                               f"on line {first[key.tag, key.value]}); YAML would silently keep the "
-                                               "last one: keep one and delete the other"))
+                        problems.append(
+                            (
+                                line,
+                                f"line {line}: duplicate key {shorten(key.value)} in {place} (first "
+                                f"on line {first[key.tag, key.value]}); YAML would silently keep the "
+                                "last one: keep one and delete the other",
+                            )
+                        )
                     first.setdefault((key.tag, key.value), line)
                     name = cut(key.value)
                     stack.append((value, name if place == "the top level" else f"{place}.{name}"))
@@ -468,23 +484,40 @@ def parse_spec(text_or_mapping: str | Mapping[str, Any], source: str = "<text>")
     problems = builder.problems
     if spec is not None:
         problems += semantic_problems(spec)
-    if problems:
+    if problems or spec is None:  # the builder returns None only with problems recorded
         raise SpecError(source, problems)
     return spec
 
 
 # Keys allowed at each level: (required, optional).
 _TOP_KEYS = (
-    {"id", "title", "purpose", "public_benefit", "start_date", "end_date", "review_date", "retention",
-     "controllers", "source", "data", "lawful_basis", "fields", "uses", "recipients"},
+    {
+        "id",
+        "title",
+        "purpose",
+        "public_benefit",
+        "start_date",
+        "end_date",
+        "review_date",
+        "retention",
+        "controllers",
+        "source",
+        "data",
+        "lawful_basis",
+        "fields",
+        "uses",
+        "recipients",
+    },
     {"excluded_fields", "version", "status"},
 )
 _ORG_KEYS = ({"name", "role", "organisation_type"}, {"responsibility"})
 _RETENTION_KEYS = ({"delete_by"}, {"note"})
 _DATA_KEYS = ({"special_category", "confidential_patient_information"}, {"note"})
-_BASIS_KEYS = ({"article6", "legal_power", "duty_of_confidentiality"},
-               {"article9", "schedule1", "appropriate_policy_document", "note"})
-_SCHEDULE1_KEYS = ({"part", "paragraph"}, set())
+_BASIS_KEYS = (
+    {"article6", "legal_power", "duty_of_confidentiality"},
+    {"article9", "schedule1", "appropriate_policy_document", "note"},
+)
+_SCHEDULE1_KEYS: tuple[set[str], set[str]] = ({"part", "paragraph"}, set())
 _FIELD_KEYS = ({"description"}, {"special_category", "source"})
 _USES_KEYS = ({"permitted"}, {"prohibited"})
 _RECIPIENT_KEYS = ({"id", "name", "organisation_type", "role", "uses", "fields"}, {"row_scope", "partition_by"})
@@ -579,12 +612,14 @@ class _Builder:
         if article6 is not None and (not isinstance(article6, str) or article6 not in ARTICLE6_BASES):
             self.problems.append(
                 f"{where}: unknown Article 6 basis {shorten(article6)}; allowed: "
-                + ", ".join(f"{k} ({v})" for k, v in ARTICLE6_BASES.items()))
+                + ", ".join(f"{k} ({v})" for k, v in ARTICLE6_BASES.items())
+            )
         article9 = raw.get("article9")
         if article9 is not None and (not isinstance(article9, str) or article9 not in ARTICLE9_CONDITIONS):
             self.problems.append(
                 f"{where}: unknown Article 9 condition {shorten(article9)}; allowed: "
-                + ", ".join(f"{k} ({v})" for k, v in ARTICLE9_CONDITIONS.items()))
+                + ", ".join(f"{k} ({v})" for k, v in ARTICLE9_CONDITIONS.items())
+            )
         schedule1 = None
         if raw.get("schedule1") is not None:
             s1 = self._keys(raw["schedule1"], f"{where}.schedule1", _SCHEDULE1_KEYS)
@@ -626,14 +661,17 @@ class _Builder:
             return ()
         items = [raw] if isinstance(raw, str) else raw
         if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
-            self.problems.append(f"{where}: 'source' must be table.column, for example spl.given_name, or a list of "
-                                 f"them, got {shorten(raw)}")
+            self.problems.append(
+                f"{where}: 'source' must be table.column, for example spl.given_name, or a list of "
+                f"them, got {shorten(raw)}"
+            )
             return ()
         items = [i.strip() for i in items]
         for item in items:
             if not SOURCE_PATTERN.fullmatch(item):
-                self.problems.append(f"{where}: source {shorten(item)} must be written table.column, for example "
-                                     "spl.given_name")
+                self.problems.append(
+                    f"{where}: source {shorten(item)} must be written table.column, for example spl.given_name"
+                )
         for item in sorted({i for i in items if items.count(i) > 1}):
             self.problems.append(f"{where}: source {shorten(item)} is listed twice")
         return tuple(items)
@@ -645,8 +683,9 @@ class _Builder:
         operators = [k for k in raw if k in ROW_FILTER_OPERATORS]
         unknown = [k for k in raw if k not in ("column", "reason") and k not in ROW_FILTER_OPERATORS]
         for key in unknown:
-            self.problems.append(f"{where}: unknown key {shorten(key)} "
-                                 f"(allowed: column, {', '.join(ROW_FILTER_OPERATORS)}, reason)")
+            self.problems.append(
+                f"{where}: unknown key {shorten(key)} (allowed: column, {', '.join(ROW_FILTER_OPERATORS)}, reason)"
+            )
         if "column" not in raw:
             self.problems.append(f"{where}: missing 'column'")
         if len(operators) != 1:
@@ -658,8 +697,10 @@ class _Builder:
             self.problems.append(f"{where}: 'in' needs a list of values")
             return None
         if op == "is_blank" and not isinstance(value, bool):
-            self.problems.append(f"{where}: 'is_blank' must be true (keep rows where the column is blank) or false "
-                                 f"(keep rows where it holds a value), got {shorten(value)}")
+            self.problems.append(
+                f"{where}: 'is_blank' must be true (keep rows where the column is blank) or false "
+                f"(keep rows where it holds a value), got {shorten(value)}"
+            )
             return None
         reason = raw.get("reason")
         if reason is not None and (not isinstance(reason, str) or not reason.strip()):
@@ -667,8 +708,12 @@ class _Builder:
             reason = ""
         if "column" not in raw:
             return None
-        return RowFilter(column=str(raw["column"]), operator=op, value=tuple(value) if op == "in" else value,
-                         reason=(reason or "").strip())
+        return RowFilter(
+            column=str(raw["column"]),
+            operator=op,
+            value=tuple(value) if op == "in" else value,
+            reason=(reason or "").strip(),
+        )
 
     def _recipient(self, raw: Any, index: int) -> Recipient | None:
         rid = raw.get("id") if isinstance(raw, Mapping) else None
@@ -719,7 +764,8 @@ class _Builder:
             self.problems.append("controllers: expected a list")
             controllers_raw = []
         controllers = tuple(
-            self._organisation(c, f"controllers[{i}]", CONTROLLER_ROLES) for i, c in enumerate(controllers_raw))
+            self._organisation(c, f"controllers[{i}]", CONTROLLER_ROLES) for i, c in enumerate(controllers_raw)
+        )
         if "controllers" in raw and not controllers:
             self.problems.append("controllers: name at least one controller")
 
@@ -743,10 +789,11 @@ class _Builder:
             title=self._text(raw, "title", where),
             purpose=self._text(raw, "purpose", where),
             public_benefit=self._text(raw, "public_benefit", where),
-            start_date=self._date(raw, "start_date", where),
-            end_date=self._date(raw, "end_date", where),
-            review_date=self._date(raw, "review_date", where),
-            delete_by=self._date(retention, "delete_by", "retention"),
+            # A missing or unreadable date is already a problem, so parse_spec raises before anyone uses it.
+            start_date=cast(_dt.date, self._date(raw, "start_date", where)),
+            end_date=cast(_dt.date, self._date(raw, "end_date", where)),
+            review_date=cast(_dt.date, self._date(raw, "review_date", where)),
+            delete_by=cast(_dt.date, self._date(retention, "delete_by", "retention")),
             retention_note=self._text(retention, "note", "retention", required=False),
             controllers=controllers,
             source=self._organisation(raw.get("source", {}), "source", CONTROLLER_ROLES),
@@ -777,8 +824,13 @@ def semantic_problems(spec: PurposeSpec) -> list[str]:
     # Dates: the share must start before it ends, be reviewed while it runs, and not delete before it starts.
     if spec.start_date and spec.end_date and spec.end_date < spec.start_date:
         problems.append(f"end_date {spec.end_date} is before start_date {spec.start_date}")
-    if spec.review_date and spec.start_date and spec.end_date and spec.start_date <= spec.end_date and not (
-            spec.start_date <= spec.review_date <= spec.end_date):
+    if (
+        spec.review_date
+        and spec.start_date
+        and spec.end_date
+        and spec.start_date <= spec.end_date
+        and not (spec.start_date <= spec.review_date <= spec.end_date)
+    ):
         problems.append(f"review_date {spec.review_date} must fall between start_date and end_date")
     if spec.delete_by and spec.start_date and spec.delete_by < spec.start_date:
         problems.append(f"retention: delete_by {spec.delete_by} is before start_date {spec.start_date}")
@@ -787,37 +839,52 @@ def semantic_problems(spec: PurposeSpec) -> list[str]:
     special_fields = sorted(n for n, f in spec.fields.items() if f.special_category)
     shared_special = sorted({n for r in spec.recipients.values() for n in r.fields if n in special_fields})
     if (spec.special_category or spec.confidential_patient_information or shared_special) and not basis.article9:
-        what = (f"fields {', '.join(shared_special)} are" if shared_special else "the data is")
+        what = f"fields {', '.join(shared_special)} are" if shared_special else "the data is"
         problems.append(f"lawful_basis: {what} special category data but no Article 9 condition is given")
     if basis.article9 in SCHEDULE1_FOR_ARTICLE9:
         part, paragraphs = SCHEDULE1_FOR_ARTICLE9[basis.article9]
-        wanted = (f"Part 1 paragraph {paragraphs[0]}" if part == 1
-                  else f"a Part 2 paragraph from {paragraphs[0]} to {paragraphs[-1]}")
+        wanted = (
+            f"Part 1 paragraph {paragraphs[0]}"
+            if part == 1
+            else f"a Part 2 paragraph from {paragraphs[0]} to {paragraphs[-1]}"
+        )
         if basis.schedule1 is None:
-            problems.append(f"lawful_basis: Article 9(2)({basis.article9}) also needs a DPA 2018 Schedule 1 "
-                            f"condition (section 10): give schedule1 {wanted}")
+            problems.append(
+                f"lawful_basis: Article 9(2)({basis.article9}) also needs a DPA 2018 Schedule 1 "
+                f"condition (section 10): give schedule1 {wanted}"
+            )
         elif basis.schedule1[0] != part or basis.schedule1[1] not in paragraphs:
-            problems.append(f"lawful_basis: Schedule 1 Part {basis.schedule1[0]} paragraph {basis.schedule1[1]} "
-                            f"does not complete Article 9(2)({basis.article9}); use {wanted}")
+            problems.append(
+                f"lawful_basis: Schedule 1 Part {basis.schedule1[0]} paragraph {basis.schedule1[1]} "
+                f"does not complete Article 9(2)({basis.article9}); use {wanted}"
+            )
     elif basis.schedule1 is not None and basis.article9:
-        problems.append(f"lawful_basis: Article 9(2)({basis.article9}) does not use a Schedule 1 condition; "
-                        "remove schedule1 or change the Article 9 condition")
+        problems.append(
+            f"lawful_basis: Article 9(2)({basis.article9}) does not use a Schedule 1 condition; "
+            "remove schedule1 or change the Article 9 condition"
+        )
     if basis.schedule1 and needs_appropriate_policy_document(basis.schedule1) and not basis.appropriate_policy_document:
-        problems.append(f"lawful_basis: Schedule 1 Part {basis.schedule1[0]} paragraph {basis.schedule1[1]} needs an "
-                        "appropriate policy document: name it in appropriate_policy_document")
+        problems.append(
+            f"lawful_basis: Schedule 1 Part {basis.schedule1[0]} paragraph {basis.schedule1[1]} needs an "
+            "appropriate policy document: name it in appropriate_policy_document"
+        )
 
     # Public authorities cannot rely on legitimate interests for their tasks.
     public = [c.name for c in spec.controllers if c.organisation_type == "public_authority" and c.role != "source"]
     if basis.article6 in ("ea", "f") and public:
-        problems.append(f"lawful_basis: {', '.join(public)} is a public authority and cannot rely on Article "
-                        f"6(1)({basis.article6}) {ARTICLE6_BASES[basis.article6]} for its tasks; consider (e) "
-                        "public task")
+        problems.append(
+            f"lawful_basis: {', '.join(public)} is a public authority and cannot rely on Article "
+            f"6(1)({basis.article6}) {ARTICLE6_BASES[basis.article6]} for its tasks; consider (e) "
+            "public task"
+        )
 
     # Confidential patient information needs a way through the common law duty of confidentiality.
     if spec.confidential_patient_information and basis.duty_of_confidentiality == "not_applicable":
-        problems.append("lawful_basis: the data includes confidential patient information, so "
-                        "duty_of_confidentiality cannot be not_applicable; record the route "
-                        f"({', '.join(k for k in CONFIDENTIALITY_ROUTES if k != 'not_applicable')})")
+        problems.append(
+            "lawful_basis: the data includes confidential patient information, so "
+            "duty_of_confidentiality cannot be not_applicable; record the route "
+            f"({', '.join(k for k in CONFIDENTIALITY_ROUTES if k != 'not_applicable')})"
+        )
 
     # Fields and uses must be known; every field a recipient gets needs a justification.
     for name in sorted(spec.excluded_fields):
@@ -843,8 +910,9 @@ def semantic_problems(spec: PurposeSpec) -> list[str]:
             if not justification:
                 problems.append(f"{where}: field {shorten(name)} has no justification")
             if name in spec.excluded_fields:
-                problems.append(f"{where}: field {shorten(name)} is excluded for every recipient "
-                                f"({spec.excluded_fields[name]})")
+                problems.append(
+                    f"{where}: field {shorten(name)} is excluded for every recipient ({spec.excluded_fields[name]})"
+                )
         if not rec.uses:
             problems.append(f"{where}: lists no uses")
         for use in rec.uses:
@@ -901,8 +969,10 @@ def _period_reason(spec: PurposeSpec, on: _dt.date | None) -> str | None:
     if on < spec.start_date:
         return f"The purpose starts on {spec.start_date}; nothing is shared before then."
     if on > spec.end_date:
-        return (f"The purpose ended on {spec.end_date}; sharing after that needs a new decision "
-                "and an updated specification.")
+        return (
+            f"The purpose ended on {spec.end_date}; sharing after that needs a new decision "
+            "and an updated specification."
+        )
     return None
 
 
@@ -916,27 +986,45 @@ def check_field(spec: PurposeSpec, recipient_id: str, field_name: str, on: _dt.d
     if late:
         return Decision(False, recipient_id, field_name, (late,))
     if recipient_id not in spec.recipients:
-        return Decision(False, recipient_id, field_name, (
-            f"{shorten(recipient_id)} is not a recipient under this purpose (recipients: "
-            f"{', '.join(sorted(spec.recipients))}).",))
+        return Decision(
+            False,
+            recipient_id,
+            field_name,
+            (
+                f"{shorten(recipient_id)} is not a recipient under this purpose (recipients: "
+                f"{', '.join(sorted(spec.recipients))}).",
+            ),
+        )
     rec = spec.recipients[recipient_id]
     if field_name in rec.fields:
         return Decision(True, recipient_id, field_name, (rec.fields[field_name],))
     if field_name in spec.excluded_fields:
-        return Decision(False, recipient_id, field_name, (
-            f"Excluded for every recipient: {spec.excluded_fields[field_name]}",))
+        return Decision(
+            False, recipient_id, field_name, (f"Excluded for every recipient: {spec.excluded_fields[field_name]}",)
+        )
     if field_name not in spec.fields:
-        return Decision(False, recipient_id, field_name, (
-            f"{shorten(field_name)} is not in the field catalogue: the purpose has not considered it. "
-            "Add it to the specification with a justification before anyone receives it.",))
+        return Decision(
+            False,
+            recipient_id,
+            field_name,
+            (
+                f"{shorten(field_name)} is not in the field catalogue: the purpose has not considered it. "
+                "Add it to the specification with a justification before anyone receives it.",
+            ),
+        )
     others = sorted(r.id for r in spec.recipients.values() if field_name in r.fields)
     where = f"It is justified for {', '.join(others)}, but not" if others else "It is not justified"
-    return Decision(False, recipient_id, field_name, (
-        f"{where} for {rec.name}. To add it, record why this recipient needs it and update the specification.",))
+    return Decision(
+        False,
+        recipient_id,
+        field_name,
+        (f"{where} for {rec.name}. To add it, record why this recipient needs it and update the specification.",),
+    )
 
 
-def check_request(spec: PurposeSpec, requester: str, use: str, fields: Sequence[str] = (),
-                  on: _dt.date | None = None) -> Decision:
+def check_request(
+    spec: PurposeSpec, requester: str, use: str, fields: Sequence[str] = (), on: _dt.date | None = None
+) -> Decision:
     """Is a request (who asks, for what use, for which fields) inside the purpose?
 
     A request is allowed only when the requester is a named recipient, the use is permitted and is one of
@@ -950,11 +1038,15 @@ def check_request(spec: PurposeSpec, requester: str, use: str, fields: Sequence[
     if use in spec.prohibited_uses:
         reasons.append(f"The use {shorten(use)} is outside the purpose and is refused: {spec.prohibited_uses[use]}")
     elif use not in spec.permitted_uses:
-        reasons.append(f"The use {shorten(use)} is not one of the permitted uses "
-                       f"({', '.join(sorted(spec.permitted_uses))}). The purpose is: {spec.purpose}")
+        reasons.append(
+            f"The use {shorten(use)} is not one of the permitted uses "
+            f"({', '.join(sorted(spec.permitted_uses))}). The purpose is: {spec.purpose}"
+        )
     if requester not in spec.recipients:
-        reasons.append(f"{shorten(requester)} is not a recipient named in the specification. A new recipient needs its "
-                       "own decision on lawful basis and risk, not an extract.")
+        reasons.append(
+            f"{shorten(requester)} is not a recipient named in the specification. A new recipient needs its "
+            "own decision on lawful basis and risk, not an extract."
+        )
     else:
         rec = spec.recipients[requester]
         if use in spec.permitted_uses and use not in rec.uses:
@@ -991,8 +1083,7 @@ def field_matrix(spec: PurposeSpec):
     import pandas as pd
 
     names = sorted(spec.fields)
-    data = {rid: ["yes" if n in spec.recipients[rid].fields else "-" for n in names]
-            for rid in sorted(spec.recipients)}
+    data = {rid: ["yes" if n in spec.recipients[rid].fields else "-" for n in names] for rid in sorted(spec.recipients)}
     frame = pd.DataFrame(data, index=names)
     frame.index.name = "field"
     return frame
@@ -1019,9 +1110,15 @@ def catalogue_table(spec: PurposeSpec):
     """One row per field in the catalogue: what it holds, where it comes from and who receives it."""
     import pandas as pd
 
-    rows = [{"field": f.name, "source": " or ".join(f.source) or "-", "description": f.description,
-             "recipients": ", ".join(sorted(r.id for r in spec.recipients.values() if f.name in r.fields)) or "-"}
-            for f in sorted(spec.fields.values(), key=lambda f: f.name)]
+    rows = [
+        {
+            "field": f.name,
+            "source": " or ".join(f.source) or "-",
+            "description": f.description,
+            "recipients": ", ".join(sorted(r.id for r in spec.recipients.values() if f.name in r.fields)) or "-",
+        }
+        for f in sorted(spec.fields.values(), key=lambda f: f.name)
+    ]
     return pd.DataFrame(rows, columns=["field", "source", "description", "recipients"])
 
 
@@ -1029,7 +1126,16 @@ def recipients_table(spec: PurposeSpec):
     """One row per recipient: who they are, their role, uses and row scope."""
     import pandas as pd
 
-    rows = [{"recipient": r.id, "name": r.name, "type": r.organisation_type, "role": r.role,
-             "uses": ", ".join(r.uses), "fields": len(r.fields), "rows": r.describe_rows()}
-            for r in sorted(spec.recipients.values(), key=lambda r: r.id)]
+    rows = [
+        {
+            "recipient": r.id,
+            "name": r.name,
+            "type": r.organisation_type,
+            "role": r.role,
+            "uses": ", ".join(r.uses),
+            "fields": len(r.fields),
+            "rows": r.describe_rows(),
+        }
+        for r in sorted(spec.recipients.values(), key=lambda r: r.id)
+    ]
     return pd.DataFrame(rows)

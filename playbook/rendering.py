@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import jinja2
 
@@ -25,8 +26,20 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 #: The marker for everything a person must fill in by hand. Search a draft for it before anyone signs.
 TO_COMPLETE = "To complete:"
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 class TemplateError(ValueError):
@@ -66,10 +79,16 @@ def words(name: str) -> str:
 
 
 _ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined, autoescape=False,
-    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-_ENVIRONMENT.globals.update(todo=todo, day=day, table=table, cell=cell, names=names, words=words,
-                            TO_COMPLETE=TO_COMPLETE)
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENVIRONMENT.globals.update(
+    todo=todo, day=day, table=table, cell=cell, names=names, words=words, TO_COMPLETE=TO_COMPLETE
+)
 
 
 def template_names() -> list[str]:
@@ -82,13 +101,15 @@ def render_markdown(template: str, **context: Any) -> str:
     try:
         text = _ENVIRONMENT.get_template(template).render(**context)
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"no template {exc.name!r} in {TEMPLATE_DIR.name}/; templates: "
-                            f"{', '.join(template_names())}") from None
+        raise TemplateError(
+            f"no template {exc.name!r} in {TEMPLATE_DIR.name}/; templates: {', '.join(template_names())}"
+        ) from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {template!r} uses a value it was not given: {exc.message}") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"template {exc.name or template!r} has a mistake on line {exc.lineno}: "
-                            f"{exc.message}") from None
+        raise TemplateError(
+            f"template {exc.name or template!r} has a mistake on line {exc.lineno}: {exc.message}"
+        ) from None
     return "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
 
 
@@ -107,9 +128,13 @@ def markdown_to_docx(markdown: str, path: str | os.PathLike) -> Path:
     levels = [len(line) - len(line.lstrip("#")) for line in body.splitlines() if line.startswith("#")]
     shift = 1 - min(levels) if levels else 0
     path = Path(path)
-    pypandoc.convert_text(body, "docx", format="markdown", outputfile=str(path),
-                          extra_args=[f"--shift-heading-level-by={shift}", "--metadata", f"title={title}",
-                                      "--metadata", "lang=en-GB"])
+    pypandoc.convert_text(
+        body,
+        "docx",
+        format="markdown",
+        outputfile=str(path),
+        extra_args=[f"--shift-heading-level-by={shift}", "--metadata", f"title={title}", "--metadata", "lang=en-GB"],
+    )
     return path
 
 

@@ -27,8 +27,10 @@ def _check(records: pd.DataFrame, quasi_identifiers) -> list[str]:
         raise RiskError("name at least one quasi-identifier")
     missing = [q for q in qis if q not in records.columns]
     if missing:
-        raise RiskError(f"the data has no column {', '.join(map(repr, missing))}; "
-                        f"columns present: {', '.join(map(str, records.columns))}")
+        raise RiskError(
+            f"the data has no column {', '.join(map(repr, missing))}; "
+            f"columns present: {', '.join(map(str, records.columns))}"
+        )
     if len(records) == 0:
         raise RiskError("there are no records to measure")
     return qis
@@ -65,9 +67,15 @@ def measure(records: pd.DataFrame, quasi_identifiers, target_k: int = 5) -> Risk
     sizes = group_sizes(records, quasi_identifiers)
     unique = int((sizes == 1).sum())
     groups = int((1 / sizes).sum().round())
-    return Risk(records=len(records), groups=groups, unique_records=unique,
-                unique_share=round(unique / len(records), 4), k=int(sizes.min()),
-                below_target=int((sizes < target_k).sum()), target_k=target_k)
+    return Risk(
+        records=len(records),
+        groups=groups,
+        unique_records=unique,
+        unique_share=round(unique / len(records), 4),
+        k=int(sizes.min()),
+        below_target=int((sizes < target_k).sum()),
+        target_k=target_k,
+    )
 
 
 def smallest_groups(records: pd.DataFrame, quasi_identifiers, n: int = 5) -> pd.DataFrame:
@@ -92,6 +100,7 @@ def compare(steps, target_k: int = 5) -> pd.DataFrame:
     rows = []
     for name, records, qis in steps:
         risk = measure(records, qis, target_k)
-        rows.append({"step": name, "quasi_identifiers": ", ".join([qis] if isinstance(qis, str) else qis),
-                     **risk.as_dict()})
+        rows.append(
+            {"step": name, "quasi_identifiers": ", ".join([qis] if isinstance(qis, str) else qis), **risk.as_dict()}
+        )
     return pd.DataFrame(rows)

@@ -10,15 +10,17 @@ rule is refused, never quietly changed: two different codes must never end up in
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 MAX_LENGTH = 100
 #: Device names Windows reserves in any case and with any extension (``nul.csv`` is the null device there).
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"{d}{i}" for d in ("COM", "LPT") for i in range(1, 10))})
 _OUTSIDE_ALPHABET = re.compile(r"[^A-Za-z0-9_.-]")
-_RULE = ("use only the letters A to Z, digits, '_', '-' and '.', not starting with '.' or '-' nor ending with '.', "
-         f"at most {MAX_LENGTH} characters")
+_RULE = (
+    "use only the letters A to Z, digits, '_', '-' and '.', not starting with '.' or '-' nor ending with '.', "
+    f"at most {MAX_LENGTH} characters"
+)
 
 
 class UnsafeNameError(ValueError):
@@ -33,7 +35,7 @@ def shorten(value, limit: int = 80, *, keep_end: bool = False) -> str:
     text = str(value)
     if len(text) <= limit:
         return text
-    return "…" + text[-(limit - 1):] if keep_end else text[:limit - 1] + "…"
+    return "…" + text[-(limit - 1) :] if keep_end else text[: limit - 1] + "…"
 
 
 def safe_file_stem(value, what: str, *, reserved: Iterable[str] = ()) -> str:
@@ -43,9 +45,12 @@ def safe_file_stem(value, what: str, *, reserved: Iterable[str] = ()) -> str:
     caller writes itself (such as ``manifest``); they, like Windows device names, are compared ignoring case,
     because Windows and macOS treat ``Manifest`` and ``manifest`` as one file.
     """
+
     def refuse(why: str):
-        raise UnsafeNameError(f"{what} {shorten(value)!r} cannot be used as a file name: {why}. "
-                              f"Correct the value where it comes from; a file name must {_RULE}.")
+        raise UnsafeNameError(
+            f"{what} {shorten(value)!r} cannot be used as a file name: {why}. "
+            f"Correct the value where it comes from; a file name must {_RULE}."
+        )
 
     if not isinstance(value, str):
         refuse("it is not text")
@@ -72,6 +77,8 @@ def path_inside(folder: str | Path, name: str) -> Path:
     base = Path(folder).resolve()
     path = (base / name).resolve()
     if base not in path.parents:
-        raise UnsafeNameError(f"file name {shorten(name)!r} would be written at {shorten(path)}, outside the folder "
-                              f"{shorten(base)}: build file names with safe_file_stem")
+        raise UnsafeNameError(
+            f"file name {shorten(name)!r} would be written at {shorten(path)}, outside the folder "
+            f"{shorten(base)}: build file names with safe_file_stem"
+        )
     return path

@@ -15,9 +15,9 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -56,8 +56,14 @@ class Segmented:
         return pd.DataFrame(rows, columns=["extract", "records"])
 
 
-def segment(records: pd.DataFrame, la_codes: Iterable[str], *, la_column: str = "la_code",
-            postcode_column: str | None = "postcode", key: str | None = None) -> Segmented:
+def segment(
+    records: pd.DataFrame,
+    la_codes: Iterable[str],
+    *,
+    la_column: str = "la_code",
+    postcode_column: str | None = "postcode",
+    key: str | None = None,
+) -> Segmented:
     """One extract per known local authority code, plus exceptions with a reason for each record not placed.
 
     ``la_codes`` is the list of authorities that may receive data. A record goes to exceptions if its code is
@@ -77,11 +83,15 @@ def segment(records: pd.DataFrame, la_codes: Iterable[str], *, la_column: str = 
         raise ValueError("the list already has a column called 'reason'; rename it before segmenting")
 
     code = records[la_column].astype("string").str.strip().replace("", pd.NA)
-    problems = [(code.isna(), REASONS["missing_la_code"]),
-                (code.notna() & ~code.isin(known).fillna(False), REASONS["unknown_la_code"])]
+    problems = [
+        (code.isna(), REASONS["missing_la_code"]),
+        (code.notna() & ~code.isin(known).fillna(False), REASONS["unknown_la_code"]),
+    ]
     unsafe, clashing = _unusable_codes(known)
-    problems += [(code.isin(unsafe).fillna(False), REASONS["unsafe_la_code"]),
-                 (code.isin(clashing).fillna(False), REASONS["clashing_la_code"])]
+    problems += [
+        (code.isin(unsafe).fillna(False), REASONS["unsafe_la_code"]),
+        (code.isin(clashing).fillna(False), REASONS["clashing_la_code"]),
+    ]
     if postcode_column:
         problems.append((standardise_postcode(records[postcode_column]).isna(), REASONS["malformed_postcode"]))
     if key:
@@ -102,7 +112,7 @@ def segment(records: pd.DataFrame, la_codes: Iterable[str], *, la_column: str = 
     positions = positions[np.argsort(labels[positions], kind="stable")]
     ordered = records.take(positions)
     bounds = np.searchsorted(labels[positions], np.arange(len(names) + 1))
-    extracts = {str(name): ordered.iloc[bounds[i]:bounds[i + 1]] for i, name in enumerate(names)}
+    extracts = {str(name): ordered.iloc[bounds[i] : bounds[i + 1]] for i, name in enumerate(names)}
     return Segmented(extracts, exceptions, la_column)
 
 
@@ -116,7 +126,7 @@ def _unusable_codes(known: pd.Index) -> tuple[list[str], list[str]]:
             unsafe.append(code)
     safe = [c for c in known if c not in unsafe]
     folded = pd.Series([c.casefold() for c in safe], dtype="object")
-    return unsafe, [c for c, repeated in zip(safe, folded.duplicated(keep=False)) if repeated]
+    return unsafe, [c for c, repeated in zip(safe, folded.duplicated(keep=False), strict=True) if repeated]
 
 
 def check_segmentation(records: pd.DataFrame, result: Segmented) -> None:
@@ -214,8 +224,10 @@ def _check_replaceable(folder: Path, new: Path) -> None:
     strangers = sorted(p.name for p in folder.iterdir() if p.name not in ours)
     if strangers:
         shown = ", ".join(repr(shorten(name)) for name in strangers[:5]) + (" and others" if len(strangers) > 5 else "")
-        raise FileExistsError(f"{folder} holds {shown}, which this writer did not write, so it will not replace it: "
-                              "move them out or choose a new folder (nothing was changed)")
+        raise FileExistsError(
+            f"{folder} holds {shown}, which this writer did not write, so it will not replace it: "
+            "move them out or choose a new folder (nothing was changed)"
+        )
 
 
 def write_folder_atomically(folder: str | Path, write, *, overwrite: bool = False) -> Path:
@@ -256,8 +268,9 @@ def write_folder_atomically(folder: str | Path, write, *, overwrite: bool = Fals
     return folder
 
 
-def write_extracts(result: Segmented, folder: str | Path, *, fmt: str = "parquet",
-                   overwrite: bool = False) -> pd.DataFrame:
+def write_extracts(
+    result: Segmented, folder: str | Path, *, fmt: str = "parquet", overwrite: bool = False
+) -> pd.DataFrame:
     """Write one file per authority, ``exceptions`` and a ``manifest.csv``, all at once; return the manifest.
 
     The manifest lists each file with its record count and SHA-256 checksum, so the receiving team can check

@@ -21,12 +21,21 @@ import copy
 import datetime as _dt
 import os
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from playbook import documents
-from playbook.purpose import (ARTICLE6_BASES, ARTICLE9_CONDITIONS, CONFIDENTIALITY_ROUTES, ORGANISATION_TYPES,
-                              SCHEDULE1_FOR_ARTICLE9, SpecError, as_date, parse_spec)
+from playbook.purpose import (
+    ARTICLE6_BASES,
+    ARTICLE9_CONDITIONS,
+    CONFIDENTIALITY_ROUTES,
+    ORGANISATION_TYPES,
+    SCHEDULE1_FOR_ARTICLE9,
+    SpecError,
+    as_date,
+    parse_spec,
+)
 
 #: How every value still to be filled in starts in the blank specification (``playbook/specs/blank.yaml``), and
 #: how its example names start (``TO_COMPLETE_field_name``).
@@ -85,12 +94,12 @@ CHOICES: dict[str, list[tuple[str, Any]]] = {
     "confidential_patient_information": _YES_NO,
     "article6": [(_NOT_CHOSEN, None)] + [(f"({k}) {label}", k) for k, label in ARTICLE6_BASES.items()],
     "article9": [("None: no special category data", None)]
-                + [(f"({k}) {label}", k) for k, label in ARTICLE9_CONDITIONS.items()],
+    + [(f"({k}) {label}", k) for k, label in ARTICLE9_CONDITIONS.items()],
     "schedule1_part": [("None", None), ("Part 1", 1), ("Part 2", 2)],
-    "schedule1_paragraph": [("None", None)] + [
-        (f"paragraph {n}", n) for n in range(1, max(max(r) for _, r in SCHEDULE1_FOR_ARTICLE9.values()) + 1)],
-    "duty_of_confidentiality": [(_NOT_CHOSEN, None)] + [
-        (_SHORT_ROUTES.get(k, label), k) for k, label in CONFIDENTIALITY_ROUTES.items()],
+    "schedule1_paragraph": [("None", None)]
+    + [(f"paragraph {n}", n) for n in range(1, max(max(r) for _, r in SCHEDULE1_FOR_ARTICLE9.values()) + 1)],
+    "duty_of_confidentiality": [(_NOT_CHOSEN, None)]
+    + [(_SHORT_ROUTES.get(k, label), k) for k, label in CONFIDENTIALITY_ROUTES.items()],
 }
 
 
@@ -157,30 +166,36 @@ def form_values(spec_mapping: Mapping) -> dict:
     values: dict[str, Any] = {key: _text(spec_mapping.get(key)) for key in _TEXT}
     values.update({key: _date(spec_mapping.get(key)) for key in _DATES[:3]})
     values["delete_by"] = _date(_mapping(spec_mapping.get("retention")).get("delete_by"))
-    values.update({
-        "controller_name": _text(controller.get("name")),
-        "controller_type": _choice("controller_type", controller.get("organisation_type")),
-        "source_name": _text(source.get("name")),
-        "source_type": _choice("source_type", source.get("organisation_type")),
-        "special_category": _choice("special_category", data.get("special_category")),
-        "confidential_patient_information": _choice("confidential_patient_information",
-                                                    data.get("confidential_patient_information")),
-        "article6": _choice("article6", basis.get("article6")),
-        "article9": _choice("article9", basis.get("article9")),
-        "schedule1_part": _choice("schedule1_part", schedule1.get("part")),
-        "schedule1_paragraph": _choice("schedule1_paragraph", schedule1.get("paragraph")),
-        "appropriate_policy_document": _text(basis.get("appropriate_policy_document")),
-        "legal_power": _text(basis.get("legal_power")),
-        "duty_of_confidentiality": _choice("duty_of_confidentiality", basis.get("duty_of_confidentiality")),
-    })
+    values.update(
+        {
+            "controller_name": _text(controller.get("name")),
+            "controller_type": _choice("controller_type", controller.get("organisation_type")),
+            "source_name": _text(source.get("name")),
+            "source_type": _choice("source_type", source.get("organisation_type")),
+            "special_category": _choice("special_category", data.get("special_category")),
+            "confidential_patient_information": _choice(
+                "confidential_patient_information", data.get("confidential_patient_information")
+            ),
+            "article6": _choice("article6", basis.get("article6")),
+            "article9": _choice("article9", basis.get("article9")),
+            "schedule1_part": _choice("schedule1_part", schedule1.get("part")),
+            "schedule1_paragraph": _choice("schedule1_paragraph", schedule1.get("paragraph")),
+            "appropriate_policy_document": _text(basis.get("appropriate_policy_document")),
+            "legal_power": _text(basis.get("legal_power")),
+            "duty_of_confidentiality": _choice("duty_of_confidentiality", basis.get("duty_of_confidentiality")),
+        }
+    )
     catalogue = _names(spec_mapping.get("fields"))
     permitted = _names(_mapping(spec_mapping.get("uses")).get("permitted"))
     values["recipients"] = {}
     for rec in _recipients(spec_mapping):
-        given = rec.get("fields") if isinstance(rec.get("fields"), Mapping) else {}
+        ticked = rec.get("fields")
+        given = ticked if isinstance(ticked, Mapping) else {}
         uses = _use_list(rec.get("uses"))
-        fields = {name: {"ticked": name in given, "justification": _text(given.get(name)).strip()}
-                  for name in [*catalogue, *(str(n) for n in given if str(n) not in catalogue)]}
+        fields = {
+            name: {"ticked": name in given, "justification": _text(given.get(name)).strip()}
+            for name in [*catalogue, *(str(n) for n in given if str(n) not in catalogue)]
+        }
         values["recipients"][str(rec.get("id"))] = {
             "uses": {use: use in uses for use in [*permitted, *(u for u in uses if u not in permitted)]},
             "fields": fields,
@@ -196,8 +211,10 @@ def form_values(spec_mapping: Mapping) -> dict:
 def _refuse_unknown(given: Iterable, allowed: Sequence[str], where: str) -> None:
     unknown = sorted(str(k) for k in given if k not in allowed)
     if unknown:
-        raise FormError(f"{where}: unknown {'key' if len(unknown) == 1 else 'keys'} {', '.join(unknown)} "
-                        f"(allowed: {', '.join(allowed)})")
+        raise FormError(
+            f"{where}: unknown {'key' if len(unknown) == 1 else 'keys'} {', '.join(unknown)} "
+            f"(allowed: {', '.join(allowed)})"
+        )
 
 
 def _chosen(original: Sequence[str], ticks: Mapping[str, bool]) -> list[str]:
@@ -292,9 +309,20 @@ def apply_form(spec_mapping: Mapping, values: Mapping) -> dict:
         if key in values:
             _section(spec, "data")[key] = values[key]
 
-    basis = _section(spec, "lawful_basis") if set(values) & {
-        "article6", "article9", "schedule1_part", "schedule1_paragraph", "appropriate_policy_document",
-        "legal_power", "duty_of_confidentiality"} else {}
+    basis = (
+        _section(spec, "lawful_basis")
+        if set(values)
+        & {
+            "article6",
+            "article9",
+            "schedule1_part",
+            "schedule1_paragraph",
+            "appropriate_policy_document",
+            "legal_power",
+            "duty_of_confidentiality",
+        }
+        else {}
+    )
     for key in ("article6", "legal_power", "duty_of_confidentiality"):
         if key in values:
             basis[key] = values[key]
@@ -306,8 +334,9 @@ def apply_form(spec_mapping: Mapping, values: Mapping) -> dict:
         part = values.get("schedule1_part", old.get("part"))
         paragraph = values.get("schedule1_paragraph", old.get("paragraph"))
         # Both empty means no Schedule 1 condition; one without the other is written so the validator names it.
-        _set_or_drop(basis, "schedule1", None if part is None and paragraph is None
-                     else {"part": part, "paragraph": paragraph})
+        _set_or_drop(
+            basis, "schedule1", None if part is None and paragraph is None else {"part": part, "paragraph": paragraph}
+        )
 
     if "recipients" in values:
         changes = values["recipients"]
@@ -368,13 +397,21 @@ def check(spec_mapping: Any) -> list[str]:
     except SpecError as exc:
         problems = list(exc.problems)
     named = list(problems)
-    problems += [f"{where}: replace the placeholder {text!r}" for where, text in placeholders(spec_mapping)
-                 if not any(text in p for p in named)]
+    problems += [
+        f"{where}: replace the placeholder {text!r}"
+        for where, text in placeholders(spec_mapping)
+        if not any(text in p for p in named)
+    ]
     return problems
 
 
-def write_from_form(spec_mapping: Mapping, values: Mapping, folder: str | os.PathLike,
-                    formats: Sequence[str] = ("md",), generated_on: _dt.date | None = None) -> list[Path]:
+def write_from_form(
+    spec_mapping: Mapping,
+    values: Mapping,
+    folder: str | os.PathLike,
+    formats: Sequence[str] = ("md",),
+    generated_on: _dt.date | None = None,
+) -> list[Path]:
     """Apply the form, check the result, then write the DPIA and agreements with
     :func:`playbook.documents.write_drafts`. Returns the paths written.
 

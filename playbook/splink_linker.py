@@ -46,6 +46,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -55,8 +56,16 @@ from playbook import identifiers as ids
 from playbook.safe_names import shorten
 from playbook.segmentation import run_has_ended
 
-COMPARED_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "sex", "postcode", "postal_code",
-                  "address")
+COMPARED_ROLES = (
+    "identifier",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "postal_code",
+    "address",
+)
 ROLES = ("record_id", *COMPARED_ROLES)
 # Roles that on their own say something about who a record is; sex alone does not.
 INFORMATIVE_ROLES = ("identifier", "given_name", "family_name", "date_of_birth", "postcode", "postal_code", "address")
@@ -72,11 +81,13 @@ STANDARDISERS = {
 # What each standardiser reads, for the warning when a column is mostly something else.
 EXPECTED = {
     "identifier": "a reference number (letters and digits)",
-    "given_name": "a name in letters", "family_name": "a name in letters",
+    "given_name": "a name in letters",
+    "family_name": "a name in letters",
     "date_of_birth": "a date such as 23/03/1950 or 1950-03-23",
     "sex": "F, M, female, male (other values count as unknown)",
     "postcode": "a UK postcode such as SW1A 1AA; map a postal code from another country to postal_code instead",
-    "postal_code": "a postal code in letters and digits", "address": "an address line",
+    "postal_code": "a postal code in letters and digits",
+    "address": "an address line",
 }
 NAMES = ("given_name", "family_name")
 
@@ -118,32 +129,47 @@ def _short(value, limit: int = 80) -> str:
     return shorten(text, limit)
 
 
-
-
-def check_options(threshold=DEFAULT_THRESHOLD, threads=None, keep_pairs_above: float = 0.01, engine="duckdb",
-                  model=None, review_band=clerical_review.REVIEW_BAND, **_) -> None:
+def check_options(
+    threshold=DEFAULT_THRESHOLD,
+    threads=None,
+    keep_pairs_above: float = 0.01,
+    engine="duckdb",
+    model=None,
+    review_band=clerical_review.REVIEW_BAND,
+    **_,
+) -> None:
     """Refuse a threshold or thread count that would give a wrong or failed run, before anything is read.
 
     ``threshold`` is a match probability; pairs below ``keep_pairs_above`` are never kept, so it cannot be lower.
     """
+
     def probability(value):
         return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
     if not probability(keep_pairs_above) or not 0 < keep_pairs_above <= 1:
-        raise LinkageInputError(f"keep_pairs_above {_short(keep_pairs_above)} is not a probability between 0 "
-                                "and 1.")
+        raise LinkageInputError(f"keep_pairs_above {_short(keep_pairs_above)} is not a probability between 0 and 1.")
     if not probability(threshold) or not keep_pairs_above <= threshold <= 1:
-        raise LinkageInputError(f"threshold {_short(threshold)} is not a match probability between "
-                                f"{keep_pairs_above} and 1. Give for example 0.9.")
-    if threads is not None and (not isinstance(threads, numbers.Integral) or isinstance(threads, bool)
-                                or threads < 1):
-        raise LinkageInputError(f"threads {_short(threads)} is not a positive whole number. Give 1 for "
-                                "repeatable runs, or leave it out to use every core.")
-    if not (isinstance(review_band, (tuple, list)) and len(review_band) == 2 and all(map(probability, review_band))
-            and keep_pairs_above <= review_band[0] < review_band[1] <= 1):
-        raise LinkageInputError(f"review band {_short(review_band)} is not two match probabilities, low then high, "
-                                f"between {keep_pairs_above} and 1. Give for example 0.2,0.99.")
+        raise LinkageInputError(
+            f"threshold {_short(threshold)} is not a match probability between "
+            f"{keep_pairs_above} and 1. Give for example 0.9."
+        )
+    if threads is not None and (not isinstance(threads, numbers.Integral) or isinstance(threads, bool) or threads < 1):
+        raise LinkageInputError(
+            f"threads {_short(threads)} is not a positive whole number. Give 1 for "
+            "repeatable runs, or leave it out to use every core."
+        )
+    if not (
+        isinstance(review_band, (tuple, list))
+        and len(review_band) == 2
+        and all(map(probability, review_band))
+        and keep_pairs_above <= review_band[0] < review_band[1] <= 1
+    ):
+        raise LinkageInputError(
+            f"review band {_short(review_band)} is not two match probabilities, low then high, "
+            f"between {keep_pairs_above} and 1. Give for example 0.2,0.99."
+        )
     from playbook import linker_engines
+
     linker_engines.check_engine(engine)  # Spark without Java or PySpark fails here, not after reading
     if model is not None:
         linker_engines.read_model(model)
@@ -163,14 +189,14 @@ def read_table(path, columns=None) -> pd.DataFrame:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], usecols=columns)
         elif suffix in (".parquet", ".pq"):
             import pyarrow.parquet as pq
+
             frame = pq.read_table(path, columns=columns).to_pandas(date_as_object=False)  # dates as datetime64
         else:
             raise LinkageInputError(f"{path}: unknown format {suffix!r}. Give a .csv or .parquet file.")
     except LinkageInputError:
         raise
     except Exception as error:  # pandas, pyarrow and the csv parser raise many types
-        raise LinkageInputError(f"{path}: cannot read it as {suffix[1:]} ({type(error).__name__}: {error}).") \
-            from error
+        raise LinkageInputError(f"{path}: cannot read it as {suffix[1:]} ({type(error).__name__}: {error}).") from error
     if frame.empty:
         raise LinkageInputError(f"{path}: the file has no rows. Check that the export worked.")
     return frame
@@ -203,22 +229,26 @@ def check_roles(roles: dict, available, where: str) -> None:
         raise LinkageInputError(f"{where}: unknown role {', '.join(unknown)}. Use roles from {', '.join(ROLES)}.")
     if "record_id" in roles and len(columns_of(roles["record_id"])) > 1:
         raise LinkageInputError(f"{where}: record_id is mapped to several columns. Map it to one column.")
-    seen = {}
+    seen: dict[str, str] = {}
     for role, col in ((r, c) for r, spec in roles.items() if r != "record_id" for c in columns_of(spec)):
         if col in seen and seen[col] != role:  # an id may also be an identifier
-            raise LinkageInputError(f"{where}: column {_short(col)} is mapped to both {seen[col]} and {role}. "
-                                    "Map each column to one role.")
+            raise LinkageInputError(
+                f"{where}: column {_short(col)} is mapped to both {seen[col]} and {role}. Map each column to one role."
+            )
         seen[col] = role
     missing = {role: col for role, spec in roles.items() for col in columns_of(spec) if col not in set(available)}
     if missing:
         listed = ", ".join(f"{role}={_short(col)}" for role, col in missing.items())
-        raise LinkageInputError(f"{where}: no column for {listed}. The file has columns "
-                                f"{shorten(', '.join(map(str, available)))}. Fix the mapping.")
+        raise LinkageInputError(
+            f"{where}: no column for {listed}. The file has columns "
+            f"{shorten(', '.join(map(str, available)))}. Fix the mapping."
+        )
     informative = [r for r in roles if r in INFORMATIVE_ROLES]
     if len(informative) < 2:
         raise LinkageInputError(
             f"{where}: map at least two of {', '.join(INFORMATIVE_ROLES)} to link on; got "
-            f"{', '.join(informative) or 'none'}. One field alone is a lookup, not a linkage.")
+            f"{', '.join(informative) or 'none'}. One field alone is a lookup, not a linkage."
+        )
 
 
 def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -234,13 +264,17 @@ def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame,
         out["unique_id"] = frame[roles["record_id"]].astype("string").str.strip()
         blank = out["unique_id"].isna() | (out["unique_id"] == "")
         if blank.any():
-            raise LinkageInputError(f"{where}: column {roles['record_id']!r} (record_id) is blank in data row "
-                                    f"{int(blank.to_numpy().argmax()) + 1}. Every record needs an id.")
+            raise LinkageInputError(
+                f"{where}: column {roles['record_id']!r} (record_id) is blank in data row "
+                f"{int(blank.to_numpy().argmax()) + 1}. Every record needs an id."
+            )
         if out["unique_id"].duplicated().any():
             first = out["unique_id"][out["unique_id"].duplicated()].iloc[0]
-            raise LinkageInputError(f"{where}: column {roles['record_id']!r} (record_id) repeats {first!r}. "
-                                    "Map a column that identifies each row once, or leave record_id out to use "
-                                    "row numbers.")
+            raise LinkageInputError(
+                f"{where}: column {roles['record_id']!r} (record_id) repeats {first!r}. "
+                "Map a column that identifies each row once, or leave record_id out to use "
+                "row numbers."
+            )
     else:
         out["unique_id"] = pd.Series(range(1, len(frame) + 1), index=frame.index).astype("string")
     unusable = pd.DataFrame(index=frame.index)
@@ -249,19 +283,27 @@ def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame,
             continue
         raw = role_values(frame, roles[role])
         if not _given(raw).any():
-            raise LinkageInputError(f"{where}: column {_short(_label(roles[role]))} ({role}) is blank in every row. "
-                                    f"Map a column that holds {role}, or leave {role} out.")
+            raise LinkageInputError(
+                f"{where}: column {_short(_label(roles[role]))} ({role}) is blank in every row. "
+                f"Map a column that holds {role}, or leave {role} out."
+            )
         out[role] = standardise(role, raw, f"{where}: column {_short(_label(roles[role]))} ({role})")
         unusable[role] = ids.unusable(raw, out[role])
     present = out[[r for r in INFORMATIVE_ROLES if r in out]].notna()
     too_little = present.sum(axis=1) < 2
     reasons = [", ".join(c for c, ok in row.items() if not ok) for _, row in present[too_little].iterrows()]
-    unlinkable = pd.DataFrame({"record_id": out.loc[too_little, "unique_id"],
-                               "reason": [f"fewer than two usable values; missing or unusable: {r}" for r in reasons]},
-                              index=out.index[too_little])
+    unlinkable = pd.DataFrame(
+        {
+            "record_id": out.loc[too_little, "unique_id"],
+            "reason": [f"fewer than two usable values; missing or unusable: {r}" for r in reasons],
+        },
+        index=out.index[too_little],
+    )
     if too_little.all():
-        raise LinkageInputError(f"{where}: no row has two usable values to link on. Check the mapping and "
-                                "the formats of the mapped columns.")
+        raise LinkageInputError(
+            f"{where}: no row has two usable values to link on. Check the mapping and "
+            "the formats of the mapped columns."
+        )
     flags = unusable.add_prefix("unusable_")
     linkable = pd.concat([out, flags], axis=1)[~too_little].reset_index(drop=True)
     return linkable, pd.concat([unlinkable, flags[too_little]], axis=1).reset_index(drop=True)
@@ -292,16 +334,20 @@ def column_problems(frame: pd.DataFrame, roles: dict, prepared, where: str) -> t
             given = _given(raw)
             blank = len(frame) - int(given.sum())
             if blank > len(frame) * MOSTLY_UNUSABLE:
-                sparse[role] = (f"{where}: column {_short(_label(spec))} ({role}) is blank in {blank} of "
-                                f"{len(frame)} rows, so it helps link only the rest; check the export or the mapping")
+                sparse[role] = (
+                    f"{where}: column {_short(_label(spec))} ({role}) is blank in {blank} of "
+                    f"{len(frame)} rows, so it helps link only the rest; check the export or the mapping"
+                )
             if bad > given.sum() * MOSTLY_UNUSABLE:
                 try:
                     rejected = raw[given & standardise(role, raw, where).isna()]
                 except ids.StandardisingError:  # dates too few to read: every given value was rejected
                     rejected = raw[given]
                 examples = ", ".join(_short(v, 30) for v in pd.unique(rejected.astype("string"))[:3])
-                found[role] = (f"{where}: {bad} of {given.sum()} values in column {_short(_label(spec))} could not be read "
-                               f"as {role} (for example {examples}); it expects {EXPECTED[role]}")
+                found[role] = (
+                    f"{where}: {bad} of {given.sum()} values in column {_short(_label(spec))} could not be read "
+                    f"as {role} (for example {examples}); it expects {EXPECTED[role]}"
+                )
     return found, sparse
 
 
@@ -313,9 +359,11 @@ def check_trainable(roles) -> None:
     """Each training rule must leave a comparison free to learn from; names alone, for example, leave none."""
     for rule in training_rules(roles):
         if not [r for r in roles if f"l.{r} " not in rule + " "]:
-            raise LinkageInputError(f"with only {', '.join(roles)} to compare, training has nothing to learn from "
-                                    "(it pairs records that already agree on all of them). Map date_of_birth, "
-                                    "identifier or postcode on both sides as well.")
+            raise LinkageInputError(
+                f"with only {', '.join(roles)} to compare, training has nothing to learn from "
+                "(it pairs records that already agree on all of them). Map date_of_birth, "
+                "identifier or postcode on both sides as well."
+            )
 
 
 # --- The model -----------------------------------------------------------------------------------------------
@@ -341,11 +389,17 @@ def comparisons(roles) -> list[dict]:
     """One comparison per compared role, each with levels from strongest agreement to disagreement."""
     out = []
     if "identifier" in roles:
-        out.append({"output_column_name": "identifier", "comparison_levels": [
-            _null("identifier"),
-            _level("identifier_l = identifier_r", "exact"),
-            _level("damerau_levenshtein(identifier_l, identifier_r) <= 1", "one typo or swap"),
-            _level("ELSE", "different")]})
+        out.append(
+            {
+                "output_column_name": "identifier",
+                "comparison_levels": [
+                    _null("identifier"),
+                    _level("identifier_l = identifier_r", "exact"),
+                    _level("damerau_levenshtein(identifier_l, identifier_r) <= 1", "one typo or swap"),
+                    _level("ELSE", "different"),
+                ],
+            }
+        )
     names = [r for r in NAMES if r in roles]
     for role in names:
         other = "family_name" if role == "given_name" else "given_name"
@@ -355,23 +409,38 @@ def comparisons(roles) -> list[dict]:
         levels.append(_level(f"jaro_winkler_similarity({role}_l, {role}_r) >= 0.92", "Jaro-Winkler >= 0.92"))
         if len(names) == 2:  # in each other's boxes, and one of them mistyped
             levels.append(_level(f"jaro_winkler_similarity({role}_l, {other}_r) >= 0.92", "like the other name"))
-        levels += [_level(f"{role}_sound_l = {role}_sound_r", "sounds the same"),
-                   _level(f"jaro_winkler_similarity({role}_l, {role}_r) >= 0.80", "Jaro-Winkler >= 0.80"),
-                   _level("ELSE", "different")]
+        levels += [
+            _level(f"{role}_sound_l = {role}_sound_r", "sounds the same"),
+            _level(f"jaro_winkler_similarity({role}_l, {role}_r) >= 0.80", "Jaro-Winkler >= 0.80"),
+            _level("ELSE", "different"),
+        ]
         out.append({"output_column_name": role, "comparison_levels": levels})
     if "date_of_birth" in roles:
         d = "date_of_birth"
-        out.append({"output_column_name": d, "comparison_levels": [
-            _null(d),
-            _level(f"{d}_l = {d}_r", "exact"),
-            _level(f"substr({d}_l, 1, 4) = substr({d}_r, 1, 4) AND substr({d}_l, 6, 2) = substr({d}_r, 9, 2) "
-                   f"AND substr({d}_l, 9, 2) = substr({d}_r, 6, 2)", "day and month swapped"),
-            _level(f"damerau_levenshtein({d}_l, {d}_r) <= 1", "one digit different"),
-            _level(f"substr({d}_l, 1, 4) = substr({d}_r, 1, 4)", "same year"),
-            _level("ELSE", "different")]})
+        out.append(
+            {
+                "output_column_name": d,
+                "comparison_levels": [
+                    _null(d),
+                    _level(f"{d}_l = {d}_r", "exact"),
+                    _level(
+                        f"substr({d}_l, 1, 4) = substr({d}_r, 1, 4) AND substr({d}_l, 6, 2) = substr({d}_r, 9, 2) "
+                        f"AND substr({d}_l, 9, 2) = substr({d}_r, 6, 2)",
+                        "day and month swapped",
+                    ),
+                    _level(f"damerau_levenshtein({d}_l, {d}_r) <= 1", "one digit different"),
+                    _level(f"substr({d}_l, 1, 4) = substr({d}_r, 1, 4)", "same year"),
+                    _level("ELSE", "different"),
+                ],
+            }
+        )
     if "sex" in roles:
-        out.append({"output_column_name": "sex", "comparison_levels": [
-            _null("sex"), _level("sex_l = sex_r", "same"), _level("ELSE", "different")]})
+        out.append(
+            {
+                "output_column_name": "sex",
+                "comparison_levels": [_null("sex"), _level("sex_l = sex_r", "same"), _level("ELSE", "different")],
+            }
+        )
     if home_role(roles) or "address" in roles:
         out.append(home_comparison(roles))
     return out
@@ -385,8 +454,10 @@ def home_comparison(roles) -> dict:
     """
     p, a = home_role(roles), "address"
     uk = p == "postcode"
-    sector = (f"split_part({p}_l, ' ', 1) || substr(split_part({p}_l, ' ', 2), 1, 1) = "
-              f"split_part({p}_r, ' ', 1) || substr(split_part({p}_r, ' ', 2), 1, 1)")
+    sector = (
+        f"split_part({p}_l, ' ', 1) || substr(split_part({p}_l, ' ', 2), 1, 1) = "
+        f"split_part({p}_r, ' ', 1) || substr(split_part({p}_r, ' ', 2), 1, 1)"
+    )
     district = f"split_part({p}_l, ' ', 1) = split_part({p}_r, ' ', 1)"
     areas = [_level(sector, "same postcode sector"), _level(district, "same postcode district")] if uk else []
     similar = f"jaro_winkler_similarity({a}_l, {a}_r) >= 0.9"
@@ -398,8 +469,7 @@ def home_comparison(roles) -> dict:
         levels = [_null(a), _level(f"{a}_l = {a}_r", "same address"), _level(similar, "similar address")]
     else:
         levels = [
-            _level(f"({p}_l IS NULL OR {p}_r IS NULL) AND ({a}_l IS NULL OR {a}_r IS NULL)", "home missing",
-                   null=True),
+            _level(f"({p}_l IS NULL OR {p}_r IS NULL) AND ({a}_l IS NULL OR {a}_r IS NULL)", "home missing", null=True),
             _level(f"{p}_l = {p}_r AND {a}_l = {a}_r", "same postcode and address"),
             _level(f"{p}_l = {p}_r AND {similar}", "same postcode, similar address", tf=p),
             _level(f"{a}_l = {a}_r", "same address, different postcode"),
@@ -441,9 +511,18 @@ def blocking_keys(ready: pd.DataFrame) -> pd.DataFrame:
 
 # Rules on one weak key, or two that a whole street or district can share: kept only where they would score few
 # pairs (small files), because there they find the people every tighter rule misses.
-WIDE_COMBINATIONS = (("names",), ("dob",), ("sounds",), ("family", "area"), ("given", "area"),
-                     ("given_as_family", "area"), ("family_as_given", "area"), ("family", "street"),
-                     ("given", "street"), ("street", "area"))
+WIDE_COMBINATIONS = (
+    ("names",),
+    ("dob",),
+    ("sounds",),
+    ("family", "area"),
+    ("given", "area"),
+    ("given_as_family", "area"),
+    ("family_as_given", "area"),
+    ("family", "street"),
+    ("given", "street"),
+    ("street", "area"),
+)
 
 
 def blocking_rules(roles, left: pd.DataFrame | None = None, right: pd.DataFrame | None = None) -> list[str]:
@@ -463,39 +542,58 @@ def blocking_rules(roles, left: pd.DataFrame | None = None, right: pd.DataFrame 
     key = {
         "dob": "l.date_of_birth = r.date_of_birth" if "date_of_birth" in has else None,
         "year": "substr(l.date_of_birth, 1, 4) = substr(r.date_of_birth, 1, 4)" if "date_of_birth" in has else None,
-        "day_month": "substr(l.date_of_birth, 6, 5) = substr(r.date_of_birth, 6, 5)" if "date_of_birth" in has
+        "day_month": "substr(l.date_of_birth, 6, 5) = substr(r.date_of_birth, 6, 5)"
+        if "date_of_birth" in has
         else None,
         "family": "l.family_name_sound = r.family_name_sound" if "family_name" in has else None,
         "given": "l.given_name_sound = r.given_name_sound" if "given_name" in has else None,
         "swapped": "l.given_name_sound = r.family_name_sound AND l.family_name_sound = r.given_name_sound"
-        if {"given_name", "family_name"} <= has else None,
+        if {"given_name", "family_name"} <= has
+        else None,
         "home": f"l.{home} = r.{home}" if home else None,
         "address": "l.address = r.address" if "address" in has else None,
         "number": "l.house_number = r.house_number" if "address" in has else None,
         "area": "l.home_area = r.home_area" if home else None,
         "street": "l.street = r.street" if "address" in has else None,
-        "given_as_family": "l.given_name_sound = r.family_name_sound" if {"given_name", "family_name"} <= has
-        else None,
-        "family_as_given": "l.family_name_sound = r.given_name_sound" if {"given_name", "family_name"} <= has
-        else None,
+        "given_as_family": "l.given_name_sound = r.family_name_sound" if {"given_name", "family_name"} <= has else None,
+        "family_as_given": "l.family_name_sound = r.given_name_sound" if {"given_name", "family_name"} <= has else None,
         "names": "l.given_name = r.given_name AND l.family_name = r.family_name"
-        if {"given_name", "family_name"} <= has else None,
+        if {"given_name", "family_name"} <= has
+        else None,
         "sounds": "l.given_name_sound = r.given_name_sound AND l.family_name_sound = r.family_name_sound"
-        if {"given_name", "family_name"} <= has else None,
+        if {"given_name", "family_name"} <= has
+        else None,
     }
     combinations = [
-        ("dob", "family"), ("dob", "given"), ("dob", "home"), ("dob", "area"), ("dob", "swapped"),
-        ("family", "given", "year"), ("family", "given", "day_month"),
-        ("family", "given", "area"), ("swapped", "year"), ("swapped", "number"),
-        ("family", "home"), ("given", "home"), ("family", "address"), ("given", "address"),
-        ("family", "number", "area"), ("given", "number", "area"), ("home", "number"),
+        ("dob", "family"),
+        ("dob", "given"),
+        ("dob", "home"),
+        ("dob", "area"),
+        ("dob", "swapped"),
+        ("family", "given", "year"),
+        ("family", "given", "day_month"),
+        ("family", "given", "area"),
+        ("swapped", "year"),
+        ("swapped", "number"),
+        ("family", "home"),
+        ("given", "home"),
+        ("family", "address"),
+        ("given", "address"),
+        ("family", "number", "area"),
+        ("given", "number", "area"),
+        ("home", "number"),
     ]
+
+    def joined(keys) -> str | None:
+        """The rule that needs every one of these keys, or None if a role it needs is not mapped."""
+        parts = [key[k] for k in keys]
+        return " AND ".join(p for p in parts if p) if all(parts) else None
+
     rules = ["l.identifier = r.identifier"] if "identifier" in has else []
-    rules += [" AND ".join(key[k] for k in keys) for keys in combinations if all(key[k] for k in keys)]
+    rules += [rule for rule in map(joined, combinations) if rule]
     if left is not None and right is not None:
         budget = WIDE_PAIRS_PER_RECORD * (len(left) + len(right))
-        wide = [" AND ".join(key[k] for k in keys) for keys in WIDE_COMBINATIONS if all(key[k] for k in keys)]
-        rules += [rule for rule in wide if pair_count(left, right, rule) <= budget]
+        rules += [rule for rule in map(joined, WIDE_COMBINATIONS) if rule and pair_count(left, right, rule) <= budget]
     if len(rules) < 2:  # for example only an address and one name: each shared value on its own
         rules += [f"l.{r} = r.{r}" for r in INFORMATIVE_ROLES if r in has and r != "identifier"]
     return rules
@@ -508,8 +606,9 @@ def pair_count(left: pd.DataFrame, right: pd.DataFrame, rule: str) -> int:
     con.register("l_records", left)
     con.register("r_records", right)
     groups = "SELECT {c}, count(*) AS n FROM {t} GROUP BY ALL"  # the join below never pairs missing keys
-    total = con.execute(f"""SELECT sum(l.n * r.n) FROM ({groups.format(c=columns, t='l_records')}) l
-                            JOIN ({groups.format(c=columns, t='r_records')}) r USING ({columns})""").fetchone()[0]
+    total = con.execute(f"""SELECT sum(l.n * r.n) FROM ({groups.format(c=columns, t="l_records")}) l
+                            JOIN ({groups.format(c=columns, t="r_records")}) r USING ({columns})""").fetchone() or (0,)
+    total = total[0]
     return int(total or 0)
 
 
@@ -541,8 +640,9 @@ def deterministic_rules(roles) -> list[str]:
     if "identifier" in has:
         rules.append("l.identifier = r.identifier")
     if {"given_name", "family_name", "date_of_birth"} <= has:
-        rules.append("l.given_name = r.given_name AND l.family_name = r.family_name AND "
-                     "l.date_of_birth = r.date_of_birth")
+        rules.append(
+            "l.given_name = r.given_name AND l.family_name = r.family_name AND l.date_of_birth = r.date_of_birth"
+        )
     return rules or [blocking_rules(roles)[0]]
 
 
@@ -561,7 +661,7 @@ def pairs_completeness(left: pd.DataFrame, right: pd.DataFrame, true_pairs: pd.D
     passed = " OR ".join(f"({rule})" for rule in blocking_rules(roles, left, right))
     found = con.execute(f"""SELECT count(*) FILTER (WHERE {passed}), count(*) FROM truth t
                             LEFT JOIN l_records l ON l.unique_id = t.left_id
-                            LEFT JOIN r_records r ON r.unique_id = t.right_id""").fetchone()
+                            LEFT JOIN r_records r ON r.unique_id = t.right_id""").fetchone() or (0, 1)
     return found[0] / found[1]
 
 
@@ -573,7 +673,7 @@ class LinkResult:
     pairs: pd.DataFrame
     unlinkable: pd.DataFrame
     summary: dict
-    linker: object
+    linker: Any  # a splink Linker
     seconds: dict  # wall time of each step, for benchmarks; never shown in lessons
     review: pd.DataFrame | None = None  # pairs near the threshold for a person to check (clerical_review)
     records: dict | None = None  # the prepared left and right records with blocking keys, for pairs_completeness
@@ -585,9 +685,21 @@ def quiet_splink() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def train_and_predict(left: pd.DataFrame, right: pd.DataFrame, roles, *, seed: int = 2020, threads: int | None = None,
-                      keep_pairs_above: float = 0.01, u_pairs: float = 2e6, em_pairs: float = 1e6,
-                      prior_recall: float = 0.8, connection=None, engine: str = "duckdb", model=None):
+def train_and_predict(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    roles,
+    *,
+    seed: int = 2020,
+    threads: int | None = None,
+    keep_pairs_above: float = 0.01,
+    u_pairs: float = 2e6,
+    em_pairs: float = 1e6,
+    prior_recall: float = 0.8,
+    connection=None,
+    engine: str = "duckdb",
+    model=None,
+):
     """Train a Splink model on two prepared tables without labels and score the candidate pairs.
 
     Returns the linker and the scored pairs as a Splink table. ``threads=1`` gives bit-for-bit repeatable
@@ -600,10 +712,12 @@ def train_and_predict(left: pd.DataFrame, right: pd.DataFrame, roles, *, seed: i
 
     quiet_splink()
     db_api = linker_engines.database_api(engine, connection, threads)
-    settings = SettingsCreator(
+    compared: list[Any] = comparisons(roles)  # Splink's creators accept plain dicts and SQL strings as well
+    blocking: list[Any] = blocking_rules(roles, left, right)
+    settings: SettingsCreator | dict = SettingsCreator(
         link_type="link_only",
-        comparisons=comparisons(roles),
-        blocking_rules_to_generate_predictions=blocking_rules(roles, left, right),
+        comparisons=compared,
+        blocking_rules_to_generate_predictions=blocking,
         retain_intermediate_calculation_columns=True,  # the evidence for each pair, for the review file
         retain_matching_columns=True,
         max_iterations=20,
@@ -615,21 +729,35 @@ def train_and_predict(left: pd.DataFrame, right: pd.DataFrame, roles, *, seed: i
     linker = Linker(tables, linker_engines.settings_for(engine, settings), log_level=None)
     register_frequencies(linker, db_api, right, roles)
     if model is None:
-        linker.training.estimate_probability_two_random_records_match(deterministic_rules(roles),
-                                                                      recall=prior_recall)
+        linker.training.estimate_probability_two_random_records_match(
+            list[Any](deterministic_rules(roles)), recall=prior_recall
+        )
         linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
         for rule in training_rules(roles):
             linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
     predictions = linker.inference.predict(threshold_match_probability=keep_pairs_above, warning_mode="never")
     if model is None:
-        predictions = refine_prior(linker, predictions, len(left), len(right),
-                                   sampled_pairs=min(u_pairs, len(left) * len(right)),
-                                   keep_pairs_above=keep_pairs_above)
+        predictions = refine_prior(
+            linker,
+            predictions,
+            len(left),
+            len(right),
+            sampled_pairs=min(u_pairs, len(left) * len(right)),
+            keep_pairs_above=keep_pairs_above,
+        )
     return linker, predictions
 
 
-def refine_prior(linker, predictions, n_left: int, n_right: int, *, sampled_pairs: float, keep_pairs_above: float,
-                 rounds: int = PRIOR_ROUNDS):
+def refine_prior(
+    linker,
+    predictions,
+    n_left: int,
+    n_right: int,
+    *,
+    sampled_pairs: float,
+    keep_pairs_above: float,
+    rounds: int = PRIOR_ROUNDS,
+):
     """Re-estimate how many matches to expect from the scored pairs, and take those matches out of u.
 
     The first estimate of the prior counts pairs that agree exactly on both names and the date of birth and assumes
@@ -643,19 +771,25 @@ def refine_prior(linker, predictions, n_left: int, n_right: int, *, sampled_pair
     (prior times m), never falling below one sampled pair's worth.
     """
     settings = linker._settings_obj
-    levels = [level for comparison in settings.comparisons for level in comparison.comparison_levels
-              if not level.is_null_level]
+    levels = [
+        level
+        for comparison in settings.comparisons
+        for level in comparison.comparison_levels
+        if not level.is_null_level
+    ]
     sampled_u = [level.u_probability for level in levels]
     prior = settings._probability_two_random_records_match
     for round_ in range(rounds):
         expected = linker.misc.query_sql(
             f"SELECT sum(best) AS n FROM (SELECT max(match_probability) AS best FROM {predictions.physical_name} "
-            "GROUP BY unique_id_l) AS b", output_type="pandas")["n"].iloc[0]
+            "GROUP BY unique_id_l) AS b",
+            output_type="pandas",
+        )["n"].iloc[0]
         new_prior = min(max(float(expected or 0), 1.0) / (n_left * n_right), 0.5)
         if round_ and abs(new_prior - prior) <= PRIOR_TOLERANCE * prior:  # u is corrected at least once
             break
         prior = settings._probability_two_random_records_match = new_prior
-        for level, u in zip(levels, sampled_u):
+        for level, u in zip(levels, sampled_u, strict=True):
             level.u_probability = max((u - prior * level.m_probability) / (1 - prior), min(u, 1 / sampled_pairs))
         predictions = linker.inference.predict(threshold_match_probability=keep_pairs_above, warning_mode="never")
     return predictions
@@ -690,10 +824,16 @@ def level_weights(linker) -> pd.DataFrame:
         for level in comparison.comparison_levels:
             if level.is_null_level:
                 continue
-            rows.append({"comparison": comparison.output_column_name, "level": level.label_for_charts,
-                         "m": level.m_probability, "u": level.u_probability,
-                         "match_weight": level._log2_bayes_factor,
-                         "m_trained": isinstance(level._m_probability, float)})
+            rows.append(
+                {
+                    "comparison": comparison.output_column_name,
+                    "level": level.label_for_charts,
+                    "m": level.m_probability,
+                    "u": level.u_probability,
+                    "match_weight": level._log2_bayes_factor,
+                    "m_trained": isinstance(level._m_probability, float),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -723,9 +863,17 @@ def _pairs_frame(predictions) -> pd.DataFrame:
     return pairs.sort_values(["left_id", "right_id"], ignore_index=True)
 
 
-def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles_right: dict, *,
-                left_name: str = "left", right_name: str = "right", threshold: float = DEFAULT_THRESHOLD,
-                **options) -> LinkResult:
+def link_frames(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    roles_left: dict,
+    roles_right: dict,
+    *,
+    left_name: str = "left",
+    right_name: str = "right",
+    threshold: float = DEFAULT_THRESHOLD,
+    **options,
+) -> LinkResult:
     """Link two DataFrames: standardise, train, score and choose the best match per left record."""
     check_options(threshold, **options)
     clock = [("start", time.perf_counter())]
@@ -734,13 +882,18 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
     dropped = {}
     while True:  # a second pass, without them, only if roles had to be dropped as unusable
         if len([r for r in shared if r in INFORMATIVE_ROLES]) < 2:
-            raise LinkageInputError(f"{left_name} and {right_name} share fewer than two roles to compare "
-                                    f"({', '.join(shared) or 'none'}). Map the same roles on both sides.")
-        sides = [(frame, {r: c for r, c in roles.items() if r in shared or r == "record_id"}, name)
-                 for frame, roles, name in ((left, roles_left, left_name), (right, roles_right, right_name))]
+            raise LinkageInputError(
+                f"{left_name} and {right_name} share fewer than two roles to compare "
+                f"({', '.join(shared) or 'none'}). Map the same roles on both sides."
+            )
+        sides = [
+            (frame, {r: c for r, c in roles.items() if r in shared or r == "record_id"}, name)
+            for frame, roles, name in ((left, roles_left, left_name), (right, roles_right, right_name))
+        ]
         (left_ready, left_out), (right_ready, right_out) = prepared = [prepare(*side) for side in sides]
-        found, sparse = {}, {}
-        for (frame, roles, name), parts in zip(sides, prepared):
+        found: dict = {}
+        sparse: dict = {}
+        for (frame, roles, name), parts in zip(sides, prepared, strict=True):
             unusable, blank = column_problems(frame, roles, parts, name)
             for role, why in unusable.items():
                 found[role] = "; ".join(filter(None, (found.get(role), why)))
@@ -753,30 +906,43 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
         shared = [r for r in shared if r not in found]
     for ready, frame, name in ((left_ready, left, left_name), (right_ready, right, right_name)):
         if len(ready) < MIN_RECORDS:
-            raise LinkageInputError(f"{name}: only {len(ready)} of {len(frame)} rows can be linked; the model needs "
-                                    f"at least {MIN_RECORDS} on each side to learn from. Link a larger file.")
+            raise LinkageInputError(
+                f"{name}: only {len(ready)} of {len(frame)} rows can be linked; the model needs "
+                f"at least {MIN_RECORDS} on each side to learn from. Link a larger file."
+            )
     check_trainable(shared)
     for why in sparse.values():
         warnings.warn(f"{why}.", LinkageWarning, stacklevel=2)
-    unusable_values = {f"{side}.{col.removeprefix('unusable_')}": int(ready[col].sum()) + int(out[col].sum())
-                       for side, ready, out in ((left_name, left_ready, left_out), (right_name, right_ready, right_out))
-                       for col in ready.columns if col.startswith("unusable_")}
+    unusable_values = {
+        f"{side}.{col.removeprefix('unusable_')}": int(ready[col].sum()) + int(out[col].sum())
+        for side, ready, out in ((left_name, left_ready, left_out), (right_name, right_ready, right_out))
+        for col in ready.columns
+        if col.startswith("unusable_")
+    }
     linkable = len(left_ready)
-    left_ready, right_ready = (pd.concat([ready[["unique_id", *shared]], blocking_keys(ready)], axis=1)
-                               for ready in (left_ready, right_ready))  # one copy, shared with the result
+    left_ready, right_ready = (
+        pd.concat([ready[["unique_id", *shared]], blocking_keys(ready)], axis=1) for ready in (left_ready, right_ready)
+    )  # one copy, shared with the result
     clock.append(("standardise", time.perf_counter()))
     band = options.pop("review_band", clerical_review.REVIEW_BAND)
     from splink.internals.exceptions import SplinkException
 
     from playbook import linker_engines
+
     try:
         linker, predictions = train_and_predict(left_ready, right_ready, shared, **options)
     except LinkageInputError:  # a saved model that does not fit these roles: its own message
         raise
-    except (ValueError, duckdb.Error, SplinkException, *linker_engines.engine_errors(options.get("engine"))) \
-            as error:  # a backstop for data the checks did not foresee
-        raise LinkageInputError(f"{left_name} and {right_name}: the model could not be trained ({_short(error)}). "
-                                "Check the mapping and that the files hold varied records.") from error
+    except (
+        ValueError,
+        duckdb.Error,
+        SplinkException,
+        *linker_engines.engine_errors(options.get("engine")),
+    ) as error:  # a backstop for data the checks did not foresee
+        raise LinkageInputError(
+            f"{left_name} and {right_name}: the model could not be trained ({_short(error)}). "
+            "Check the mapping and that the files hold varied records."
+        ) from error
     clock.append(("train and score", time.perf_counter()))
     pairs = _pairs_frame(predictions)
     matches = best_match_per_left(pairs, threshold)
@@ -785,22 +951,47 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, roles_left: dict, roles
     unlinkable = pd.concat([left_out.assign(side=left_name), right_out.assign(side=right_name)], ignore_index=True)
     unlinkable = unlinkable[["side", "record_id", "reason"]]
     summary = {
-        "left_records": len(left), "right_records": len(right),
-        "left_unlinkable": len(left_out), "right_unlinkable": len(right_out),
-        "left_matched": len(matches), "left_unmatched": linkable - len(matches),
-        "scored_pairs": len(pairs), "threshold": threshold, "roles_compared": shared,
-        "roles_ignored_as_on_one_side_only": only, "roles_dropped_as_unusable": dropped,
-        "roles_mostly_blank": sparse, "review_pairs": len(review), "review_band": list(band),
+        "left_records": len(left),
+        "right_records": len(right),
+        "left_unlinkable": len(left_out),
+        "right_unlinkable": len(right_out),
+        "left_matched": len(matches),
+        "left_unmatched": linkable - len(matches),
+        "scored_pairs": len(pairs),
+        "threshold": threshold,
+        "roles_compared": shared,
+        "roles_ignored_as_on_one_side_only": only,
+        "roles_dropped_as_unusable": dropped,
+        "roles_mostly_blank": sparse,
+        "review_pairs": len(review),
+        "review_band": list(band),
         "choice": "best match per left record (several left records may share a right record)",
         "unusable_values": unusable_values,
     }
     seconds = {step: round(t - clock[i][1], 2) for i, (step, t) in enumerate(clock[1:])}
-    return LinkResult(matches, pairs, unlinkable, summary, linker, seconds, review=review,
-                      records={"left": left_ready, "right": right_ready})
+    return LinkResult(
+        matches,
+        pairs,
+        unlinkable,
+        summary,
+        linker,
+        seconds,
+        review=review,
+        records={"left": left_ready, "right": right_ready},
+    )
 
 
-def link_files(left, right, roles_left: dict, roles_right: dict, out_dir, *, threshold: float = DEFAULT_THRESHOLD,
-               overwrite: bool = False, **options) -> LinkResult:
+def link_files(
+    left,
+    right,
+    roles_left: dict,
+    roles_right: dict,
+    out_dir,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    overwrite: bool = False,
+    **options,
+) -> LinkResult:
     """Link two CSV or Parquet files and write the scored pairs, chosen matches, unlinkable rows and model.
 
     ``roles_left`` and ``roles_right`` map roles (``record_id``, given_name, family_name, date_of_birth, sex,
@@ -814,18 +1005,31 @@ def link_files(left, right, roles_left: dict, roles_right: dict, out_dir, *, thr
     for path, roles in ((left, roles_left), (right, roles_right)):
         check_roles(roles, _columns(path), str(path))
     with staging(out_dir) as tmp:
-        frames = [read_table(path, columns=mapped_columns(roles))
-                  for path, roles in ((left, roles_left), (right, roles_right))]
-        result = link_frames(frames[0], frames[1], roles_left, roles_right, left_name=str(left.name),
-                             right_name=str(right.name), threshold=threshold, **options)
-        result.seconds = {"read": round(time.perf_counter() - start - sum(result.seconds.values()), 2),
-                          **result.seconds}
+        frames = [
+            read_table(path, columns=mapped_columns(roles))
+            for path, roles in ((left, roles_left), (right, roles_right))
+        ]
+        result = link_frames(
+            frames[0],
+            frames[1],
+            roles_left,
+            roles_right,
+            left_name=str(left.name),
+            right_name=str(right.name),
+            threshold=threshold,
+            **options,
+        )
+        result.seconds = {
+            "read": round(time.perf_counter() - start - sum(result.seconds.values()), 2),
+            **result.seconds,
+        }
         written = time.perf_counter()
         try:
             write_outputs(result, tmp)
         except OSError as error:
-            raise OutputFolderError(f"{out_dir}: cannot write the outputs ({_short(error)}). The previous output "
-                                    "is unchanged.") from error
+            raise OutputFolderError(
+                f"{out_dir}: cannot write the outputs ({_short(error)}). The previous output is unchanged."
+            ) from error
     result.seconds["write"] = round(time.perf_counter() - written, 2)
     return result
 
@@ -836,7 +1040,8 @@ def write_outputs(result: LinkResult, folder: Path) -> None:
     result.matches.to_parquet(folder / "matches.parquet", index=False)
     result.matches.to_csv(folder / "matches.csv", index=False)
     result.unlinkable.to_csv(folder / "unlinkable.csv", index=False)
-    result.review.to_csv(folder / "review.csv", index=False)
+    if result.review is not None:
+        result.review.to_csv(folder / "review.csv", index=False)
     result.linker.misc.save_model_to_json(str(folder / "model.json"), overwrite=True)
     (folder / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
     marker = {"written_by": "playbook.splink_linker", "files": sorted(os.listdir(folder))}
@@ -858,20 +1063,25 @@ def check_out(out_dir, overwrite: bool = False, inputs=()) -> Path:
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        raise OutputFolderError(f"{parent}: is a file, so the output folder {out} cannot be made in it. Give a "
-                                "folder for the outputs.")
+        raise OutputFolderError(
+            f"{parent}: is a file, so the output folder {out} cannot be made in it. Give a folder for the outputs."
+        )
     if out == out.parent or not os.access(parent, os.W_OK | os.X_OK):
         raise OutputFolderError(f"{parent}: cannot write there. Choose an output folder you can write to.")
     for path in inputs:
         if Path(path).resolve().is_relative_to(out):
-            raise OutputFolderError(f"{path}: is inside the output folder {out}, which a run replaces whole. "
-                                    "Choose another folder for the outputs.")
+            raise OutputFolderError(
+                f"{path}: is inside the output folder {out}, which a run replaces whole. "
+                "Choose another folder for the outputs."
+            )
     if out.is_dir() and not overwrite:
         foreign = sorted(set(os.listdir(out)) - _written_by_linker(out))
         if foreign:
-            raise OutputFolderError(f"{out}: holds files the linker did not write ({shorten(', '.join(foreign))}). "
-                                    "Choose a new folder, or pass --overwrite (overwrite=True) to replace the "
-                                    "folder and everything in it.")
+            raise OutputFolderError(
+                f"{out}: holds files the linker did not write ({shorten(', '.join(foreign))}). "
+                "Choose a new folder, or pass --overwrite (overwrite=True) to replace the "
+                "folder and everything in it."
+            )
     return out
 
 
@@ -900,8 +1110,9 @@ def staging(out: Path):
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=out.parent))
     except OSError as error:
-        raise OutputFolderError(f"{out.parent}: cannot write there ({_short(error)}). Choose an output folder you "
-                                "can write to.") from error
+        raise OutputFolderError(
+            f"{out.parent}: cannot write there ({_short(error)}). Choose an output folder you can write to."
+        ) from error
     old = tmp.with_name(tmp.name + "-old")  # the previous output while the new one moves in
     try:
         yield tmp
@@ -910,8 +1121,9 @@ def staging(out: Path):
                 os.replace(out, old)
             os.replace(tmp, out)
         except OSError as error:
-            raise OutputFolderError(f"{out}: cannot replace it ({_short(error)}). The previous output is "
-                                    "unchanged.") from error
+            raise OutputFolderError(
+                f"{out}: cannot replace it ({_short(error)}). The previous output is unchanged."
+            ) from error
     finally:
         if old.exists() and not out.exists():  # stopped between the two renames: put the previous one back
             os.replace(old, out)
@@ -930,12 +1142,12 @@ def _columns(path: Path) -> list[str]:
         if suffix == ".csv":
             return list(pd.read_csv(path, nrows=0).columns)
         import pyarrow.parquet as pq
+
         return pq.read_schema(path).names
     except pd.errors.EmptyDataError as error:
         raise LinkageInputError(f"{path}: the file is empty. Check that the export worked.") from error
     except Exception as error:  # pandas, pyarrow and the csv parser raise many types
-        raise LinkageInputError(f"{path}: cannot read it as {suffix[1:]} ({type(error).__name__}: {error}).") \
-            from error
+        raise LinkageInputError(f"{path}: cannot read it as {suffix[1:]} ({type(error).__name__}: {error}).") from error
 
 
 # --- Command line ----------------------------------------------------------------------------------------------
@@ -953,8 +1165,9 @@ def parse_mapping(text: str, option: str) -> dict:
             raise LinkageInputError(f"{option}: {item!r} is not role=column (for example given_name=first_name).")
         parts = [part.strip() for part in column.split("+")]
         if not all(parts):
-            raise LinkageInputError(f"{option}: {item!r} has an empty column name around '+'. Join columns as "
-                                    "address=house_number+street.")
+            raise LinkageInputError(
+                f"{option}: {item!r} has an empty column name around '+'. Join columns as address=house_number+street."
+            )
         mapping[role.strip()] = parts[0] if len(parts) == 1 else parts
     return mapping
 
@@ -964,39 +1177,61 @@ def parse_band(text: str) -> tuple:
     try:
         low, high = (float(part) for part in text.split(","))
     except ValueError:
-        raise LinkageInputError(f"--review-band: {text!r} is not two numbers LOW,HIGH (for example 0.2,0.99).") \
-            from None
+        raise LinkageInputError(
+            f"--review-band: {text!r} is not two numbers LOW,HIGH (for example 0.2,0.99)."
+        ) from None
     return low, high
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m playbook.splink_linker", description=__doc__.split("\n")[0],
+        prog="python -m playbook.splink_linker",
+        description=__doc__.split("\n")[0],
         epilog=f"Roles: {', '.join(ROLES)}. Each left record gets its best match at or above the threshold; several "
-               "left records may share one right record. Outputs: scored_pairs.parquet, matches.parquet and .csv, "
-               "review.csv (pairs for a person to check; see python -m playbook.clerical_review), unlinkable.csv, "
-               "model.json, summary.json. A role may join columns: address=house_number+street.")
+        "left records may share one right record. Outputs: scored_pairs.parquet, matches.parquet and .csv, "
+        "review.csv (pairs for a person to check; see python -m playbook.clerical_review), unlinkable.csv, "
+        "model.json, summary.json. A role may join columns: address=house_number+street.",
+    )
     parser.add_argument("--left", required=True, help="CSV or Parquet file whose records you want to link")
     parser.add_argument("--right", required=True, help="CSV or Parquet file to find them in")
     parser.add_argument("--map-left", required=True, help="role=column pairs for the left file, comma separated")
     parser.add_argument("--map-right", help="role=column pairs for the right file (default: same as left)")
     parser.add_argument("--out", required=True, help="folder for the outputs")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                        help=f"match probability to accept (default {DEFAULT_THRESHOLD})")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"match probability to accept (default {DEFAULT_THRESHOLD})",
+    )
     parser.add_argument("--seed", type=int, default=2020, help="seed for sampling during training")
-    parser.add_argument("--threads", type=int, help="threads, or a local Spark session's cores (default all cores; 1 repeats bit for bit)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace --out even if it holds files the linker did not write (they are deleted)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="threads, or a local Spark session's cores (default all cores; 1 repeats bit for bit)",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace --out even if it holds files the linker did not write (they are deleted)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not print the summary")
     parser.add_argument("--timings", action="store_true", help="print the seconds each step took, to stderr")
-    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
-                        help="where to train and score: duckdb (default, one machine) or spark (a local session; "
-                             "needs Java and PySpark)")
-    parser.add_argument("--review-band", default=",".join(map(str, clerical_review.REVIEW_BAND)),
-                        help="match probabilities LOW,HIGH: pairs between them go to review.csv for a person to "
-                             "check (default %(default)s)")
-    parser.add_argument("--model", help="score with this saved model.json (from a previous run, on either engine) "
-                                        "instead of training")
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where to train and score: duckdb (default, one machine) or spark (a local session; "
+        "needs Java and PySpark)",
+    )
+    parser.add_argument(
+        "--review-band",
+        default=",".join(map(str, clerical_review.REVIEW_BAND)),
+        help="match probabilities LOW,HIGH: pairs between them go to review.csv for a person to "
+        "check (default %(default)s)",
+    )
+    parser.add_argument(
+        "--model", help="score with this saved model.json (from a previous run, on either engine) instead of training"
+    )
     args = parser.parse_args(argv)
     try:
         with warnings.catch_warnings():
@@ -1004,10 +1239,20 @@ def main(argv=None) -> int:
             warnings.showwarning = lambda message, *_, **__: print(f"warning: {message}", file=sys.stderr)
             roles_left = parse_mapping(args.map_left, "--map-left")
             roles_right = parse_mapping(args.map_right, "--map-right") if args.map_right else roles_left
-            result = link_files(args.left, args.right, roles_left, roles_right, args.out, threshold=args.threshold,
-                                seed=args.seed, threads=args.threads, overwrite=args.overwrite,
-                                engine=args.engine, model=args.model,
-                                review_band=parse_band(args.review_band))
+            result = link_files(
+                args.left,
+                args.right,
+                roles_left,
+                roles_right,
+                args.out,
+                threshold=args.threshold,
+                seed=args.seed,
+                threads=args.threads,
+                overwrite=args.overwrite,
+                engine=args.engine,
+                model=args.model,
+                review_band=parse_band(args.review_band),
+            )
     except (LinkageInputError, ids.StandardisingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

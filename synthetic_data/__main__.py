@@ -52,8 +52,9 @@ def _tables(text: str) -> tuple[str, ...]:
     names = tuple(t.strip() for t in text.split(",") if t.strip())
     unknown = [n for n in names if n not in TABLES]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown table {', '.join(unknown) or '(none given)'}: "
-                                         f"choose from {', '.join(TABLES)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown table {', '.join(unknown) or '(none given)'}: choose from {', '.join(TABLES)}"
+        )
     return tuple(t for t in TABLES if t in names)
 
 
@@ -106,23 +107,42 @@ def parser() -> argparse.ArgumentParser:
         "Streamed output is one Parquet file per table (people.parquet, spl.parquet, ...), each in row groups "
         "of --chunk-size rows, with manifest.json beside them: the same files a run in memory writes.",
     )
-    p.add_argument("--people", type=_people, help="people on the Shielded Patient List; the real list held about "
-                   f"2,200,000 (2200000 = national scale). Default {TEACHING.spl_people:,}.")
+    p.add_argument(
+        "--people",
+        type=_people,
+        help="people on the Shielded Patient List; the real list held about "
+        f"2,200,000 (2200000 = national scale). Default {TEACHING.spl_people:,}.",
+    )
     p.add_argument("--seed", type=int, help=f"random seed (default {TEACHING.seed})")
     p.add_argument("--out", help="folder to write; replaced whole if every file in it was written by this generator")
-    p.add_argument("--format", choices=FORMATS, help=f"file format; default csv for up to {CSV_UP_TO:,} people "
-                   "(small sizes), parquet above that")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help=f"file format; default csv for up to {CSV_UP_TO:,} people (small sizes), parquet above that",
+    )
     p.add_argument("--tables", type=_tables, help=f"comma-separated tables to write (default all: {','.join(TABLES)})")
-    p.add_argument("--teaching", action="store_true", help="regenerate the committed teaching data exactly "
-                   f"(seed {TEACHING.seed}, {TEACHING.spl_people:,} people, csv, all tables) into "
-                   "synthetic_data/teaching, or into --out if given")
-    p.add_argument("--stream", action="store_true", help=f"generate in fixed blocks of {BLOCK_PEOPLE:,} people on "
-                   "the list and write each block as soon as it is drawn, so memory stays flat at any size "
-                   f"(Parquet only). Automatic above {STREAM_ABOVE:,} people. The data is as valid as an "
-                   "unstreamed run's but not the same; it is the same whatever the chunk size")
-    p.add_argument("--chunk-size", type=_chunk_size, help=f"rows per Parquet row group in each table when "
-                   f"streaming (default {CHUNK_SIZE:,}). It changes how the files are cut, never what they hold; "
-                   "smaller chunks use less memory")
+    p.add_argument(
+        "--teaching",
+        action="store_true",
+        help="regenerate the committed teaching data exactly "
+        f"(seed {TEACHING.seed}, {TEACHING.spl_people:,} people, csv, all tables) into "
+        "synthetic_data/teaching, or into --out if given",
+    )
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help=f"generate in fixed blocks of {BLOCK_PEOPLE:,} people on "
+        "the list and write each block as soon as it is drawn, so memory stays flat at any size "
+        f"(Parquet only). Automatic above {STREAM_ABOVE:,} people. The data is as valid as an "
+        "unstreamed run's but not the same; it is the same whatever the chunk size",
+    )
+    p.add_argument(
+        "--chunk-size",
+        type=_chunk_size,
+        help=f"rows per Parquet row group in each table when "
+        f"streaming (default {CHUNK_SIZE:,}). It changes how the files are cut, never what they hold; "
+        "smaller chunks use less memory",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -131,8 +151,11 @@ def main(argv=None) -> int:
     p = parser()
     args = p.parse_args(argv)
     if args.teaching:
-        clashes = [f"--{name.replace('_', '-')}" for name in ("people", "seed", "format", "tables", "chunk_size")
-                   if getattr(args, name) is not None] + ["--stream"] * args.stream
+        clashes = [
+            f"--{name.replace('_', '-')}"
+            for name in ("people", "seed", "format", "tables", "chunk_size")
+            if getattr(args, name) is not None
+        ] + ["--stream"] * args.stream
         if clashes:
             p.error(f"--teaching fixes the settings; it cannot be combined with {', '.join(clashes)}")
         config, fmt, out, names = TEACHING, "csv", args.out or TEACHING_DIR, TABLES
@@ -148,11 +171,12 @@ def main(argv=None) -> int:
             p.error(str(error))
         stream = args.stream or config.spl_people > STREAM_ABOVE
         if stream and args.format == "csv":
-            p.error(f"streamed output is Parquet only (streaming is used above {STREAM_ABOVE:,} people or with "
-                    "--stream); leave out --format csv")
+            p.error(
+                f"streamed output is Parquet only (streaming is used above {STREAM_ABOVE:,} people or with "
+                "--stream); leave out --format csv"
+            )
         if args.chunk_size is not None and not stream:
-            p.error(f"--chunk-size applies only when streaming: add --stream (automatic above {STREAM_ABOVE:,} "
-                    "people)")
+            p.error(f"--chunk-size applies only when streaming: add --stream (automatic above {STREAM_ABOVE:,} people)")
         fmt = args.format or ("csv" if config.spl_people <= CSV_UP_TO and not stream else "parquet")
         out, names = args.out, args.tables or TABLES
     try:

@@ -130,9 +130,7 @@ class Config:
         0.6, "Assumption: share of those people who also share the other person's family name."
     )
     mobile_rate: float = _f(0.75, "Assumption: share of people with a mobile phone.")
-    landline_rate: float = _f(
-        0.7, "Assumption: share of people with a landline. Everyone has at least one of the two."
-    )
+    landline_rate: float = _f(0.7, "Assumption: share of people with a landline. Everyone has at least one of the two.")
     email_rate: float = _f(0.4, "Assumption: share of people with an email address.")
 
     # Who bears the errors: the same errors fall more often on some groups.
@@ -174,9 +172,7 @@ class Config:
         "Assumption: average days between being able to register (the service opening on 23 March 2020, or being "
         "added to the list if later) and registering.",
     )
-    duplicate_registration_rate: float = _f(
-        0.03, "Assumption: share of registrants who registered a second time."
-    )
+    duplicate_registration_rate: float = _f(0.03, "Assumption: share of registrants who registered a second time.")
     reg_nhs_number_missing_rate: float = _f(
         0.45, "Assumption: share of registrations with no NHS number. Many people did not know theirs."
     )
@@ -214,9 +210,7 @@ class Config:
     reg_phone_mistyped_rate: float = _f(
         0.03, "Assumption: share of registrations with one digit of the phone number mistyped."
     )
-    reg_email_given_rate: float = _f(
-        0.9, "Assumption: share of registrants with an email address who typed it."
-    )
+    reg_email_given_rate: float = _f(0.9, "Assumption: share of registrants with an email address who typed it.")
     reg_email_typo_rate: float = _f(0.02, "Assumption: share of registrations with a typo in the email address.")
     reg_needs_food_rate: float = _f(0.6, "Assumption: share of registrants who asked for help getting food.")
     reg_needs_basic_care_rate: float = _f(
@@ -266,9 +260,7 @@ class Config:
     locality_rate: float = _f(0.3, "Assumption: share of streets whose address has a locality line.")
 
     # Dates.
-    service_start: dt.date = _f(
-        dt.date(2020, 3, 23), "The registration service went live on 23 March 2020 (seed 000)."
-    )
+    service_start: dt.date = _f(dt.date(2020, 3, 23), "The registration service went live on 23 March 2020 (seed 000).")
     data_end: dt.date = _f(
         dt.date(2020, 7, 31), "Assumption: the last day the data covers, near the end of the first shielding period."
     )
@@ -293,8 +285,10 @@ class Config:
         oldest = max(hi for _, hi, _ in self.age_bands)
         joined = all(bands[i + 1][0] == bands[i][1] + 1 for i in range(len(bands) - 1))
         if not bands or bands[0][0] != 0 or not joined or bands[-1][1] < oldest:
-            raise ValueError(f"error_multipliers_by_age must cover every age from 0 to {oldest} in order, with no "
-                             f"gaps, not {bands!r}")
+            raise ValueError(
+                f"error_multipliers_by_age must cover every age from 0 to {oldest} in order, with no "
+                f"gaps, not {bands!r}"
+            )
         if self.share_hospital_medicines_maternity + self.share_gp_records > 1:
             raise ValueError("share_hospital_medicines_maternity + share_gp_records must not exceed 1")
 

@@ -1,6 +1,6 @@
 """Write the data dictionary page (MyST markdown) from the schema and the configuration.
 
-    python -m synthetic_data.dictionary chapters/data-dictionary.md
+python -m synthetic_data.dictionary chapters/data-dictionary.md
 """
 
 from __future__ import annotations
@@ -68,8 +68,9 @@ def _value(value) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
     if isinstance(value, tuple):
-        return "; ".join(", ".join(str(part) for part in item) if isinstance(item, tuple) else str(item)
-                         for item in value)
+        return "; ".join(
+            ", ".join(str(part) for part in item) if isinstance(item, tuple) else str(item) for item in value
+        )
     return str(value)
 
 
@@ -85,7 +86,9 @@ def config_section(config: Config) -> str:
         "| --- | --- | --- |",
     ]
     for field in dataclasses.fields(config):
-        lines.append(f"| `{field.name}` | {_cell(_value(getattr(config, field.name)))} | {_cell(field.metadata['doc'])} |")
+        lines.append(
+            f"| `{field.name}` | {_cell(_value(getattr(config, field.name)))} | {_cell(field.metadata['doc'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -103,7 +106,9 @@ def tables_section() -> str:
             "| --- | --- | --- | --- | --- |",
         ]
         for c in spec.columns:
-            out.append(f"| `{c.name}` | {c.dtype} | {_cell(c.meaning)} | {_cell(c.corruption)} | {_cell(c.counterpart)} |")
+            out.append(
+                f"| `{c.name}` | {c.dtype} | {_cell(c.meaning)} | {_cell(c.corruption)} | {_cell(c.counterpart)} |"
+            )
         out.append("")
     out += [
         "### Corruption tags in `truth`",

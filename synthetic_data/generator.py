@@ -227,7 +227,9 @@ def _draw_people(config: Config, pools: Pools, las, scope) -> SimpleNamespace:
     family = rng.choice(len(pools.family), n, p=pools.family.weights)
 
     bands = np.array([(lo, hi) for lo, hi, _ in config.age_bands], dtype=np.float64)
-    band = rng.choice(len(bands), n, p=np.array([s for *_, s in config.age_bands]) / sum(s for *_, s in config.age_bands))
+    band = rng.choice(
+        len(bands), n, p=np.array([s for *_, s in config.age_bands]) / sum(s for *_, s in config.age_bands)
+    )
     age_days = (365.25 * (bands[band, 0] + rng.random(n) * (bands[band, 1] + 1 - bands[band, 0]))).astype(np.int64)
     dob = AGE_REFERENCE_DATE - age_days
 
@@ -272,23 +274,39 @@ def _draw_people(config: Config, pools: Pools, las, scope) -> SimpleNamespace:
     nhs = scope.nhs_numbers(rng, n)
     error_group, error_odds = _error_groups(config, dob, female, las.london[la])
     return SimpleNamespace(
-        n=n, first=scope.first_person, on_spl=on_spl, female=female, given=given, family=family, dob=dob, la=la,
+        n=n,
+        first=scope.first_person,
+        on_spl=on_spl,
+        female=female,
+        given=given,
+        family=family,
+        dob=dob,
+        la=la,
         home=home,
-        previous=previous, address_la=address_la, address_near=address_near, extra_addresses=extra_addresses,
-        error_group=error_group, error_odds=error_odds,
-        has_mobile=has_mobile, mobile=mobile, has_landline=has_landline, landline=landline,
+        previous=previous,
+        address_la=address_la,
+        address_near=address_near,
+        extra_addresses=extra_addresses,
+        error_group=error_group,
+        error_odds=error_odds,
+        has_mobile=has_mobile,
+        mobile=mobile,
+        has_landline=has_landline,
+        landline=landline,
         phone_range=np.where(las.london[la], 2, 1),
         has_email=rng.random(n) < config.email_rate,
         email_number=np.where(rng.random(n) < 0.5, rng.integers(1, 100, n), -1),
-        email_domain=rng.integers(0, len(EMAIL_DOMAINS), n), nhs=nhs,
+        email_domain=rng.integers(0, len(EMAIL_DOMAINS), n),
+        nhs=nhs,
         date_added=np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
         death=np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
         spl_row=np.full(n, -1, dtype=np.int64),
     )
 
 
-def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, near: np.ndarray,
-                    scope) -> SimpleNamespace:
+def _draw_addresses(
+    config: Config, pools: Pools, las, address_la: np.ndarray, near: np.ndarray, scope
+) -> SimpleNamespace:
     """Streets per authority, house numbers in order along each street, postcodes per block of houses. An address
     with ``near`` set to another address goes on a street in that address's postcode district."""
     rng = scope.rng("addresses")
@@ -298,7 +316,9 @@ def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, n
     first_street = np.concatenate([[0], np.cumsum(n_streets)[:-1]])
     total = int(n_streets.sum())
     street_name = rng.integers(0, len(pools.streets), total)
-    street_locality = np.where(rng.random(total) < config.locality_rate, rng.integers(0, len(pools.localities), total), -1)
+    street_locality = np.where(
+        rng.random(total) < config.locality_rate, rng.integers(0, len(pools.localities), total), -1
+    )
     street_la = np.repeat(np.arange(las.n), n_streets)
     first_district, n_districts = scope.districts(rng, las, n_streets)
     district_in_la = (rng.random(total) * n_districts[street_la]).astype(np.int64)
@@ -330,15 +350,22 @@ def _draw_addresses(config: Config, pools: Pools, las, address_la: np.ndarray, n
     units = pa.array([a + b for a in UNIT_LETTERS for b in UNIT_LETTERS])
     unit = (street_unit[street] + (house - 1) // 15 * 37) % len(units)
     postcode = _concat(
-        las.areas.take(pa.array(address_la)), _text(street_district[street]), " ",
-        _text(street_sector[street]), units.take(pa.array(unit)),
+        las.areas.take(pa.array(address_la)),
+        _text(street_district[street]),
+        " ",
+        _text(street_sector[street]),
+        units.take(pa.array(unit)),
     )
     uprn = scope.uprns(rng, m)
     return SimpleNamespace(
-        m=m, la=address_la, uprn_value=uprn, uprn=_text(uprn),
+        m=m,
+        la=address_la,
+        uprn_value=uprn,
+        uprn=_text(uprn),
         line_1=_concat(_text(house), " ", _take(pools.streets, street_name[street])),
         line_2=_take(pools.localities, street_locality[street]),
-        town=las.towns.take(pa.array(address_la)), postcode=postcode,
+        town=las.towns.take(pa.array(address_la)),
+        postcode=postcode,
     )
 
 
@@ -380,19 +407,31 @@ def _draw_spl(config: Config, people, las, scope) -> SimpleNamespace:
     practices = scope.practices(per_la)
     practice = home_la * 500 + (rng.random(n) * practices[home_la]).astype(np.int64)
     return SimpleNamespace(
-        n=n, first_row=scope.first_spl_row, persons=persons, source=source, release=release, date_added=date_added,
-        address=np.where(stale, people.previous[persons], people.home[persons]), stale=stale,
-        phone_missing=phone_missing, phone_wrong=phone_wrong,
-        mobile_shift=rng.integers(1, 1000, n), landline_shift=rng.integers(1, 1000, n),
+        n=n,
+        first_row=scope.first_spl_row,
+        persons=persons,
+        source=source,
+        release=release,
+        date_added=date_added,
+        address=np.where(stale, people.previous[persons], people.home[persons]),
+        stale=stale,
+        phone_missing=phone_missing,
+        phone_wrong=phone_wrong,
+        mobile_shift=rng.integers(1, 1000, n),
+        landline_shift=rng.integers(1, 1000, n),
         email_held=people.has_email[persons] & (rng.random(n) < config.spl_email_held_rate),
-        group=group, group_names=groups + [reference.CLINICIAN_IDENTIFIED], practice=practice,
+        group=group,
+        group_names=groups + [reference.CLINICIAN_IDENTIFIED],
+        practice=practice,
     )
 
 
 def _draw_registrations(config: Config, people, pools: Pools, scope) -> SimpleNamespace:
     rng = scope.rng("registrations")
     n = people.n
-    start = np.where(people.on_spl, np.maximum(people.date_added, _day(config.service_start)), _day(config.service_start))
+    start = np.where(
+        people.on_spl, np.maximum(people.date_added, _day(config.service_start)), _day(config.service_start)
+    )
     end = np.full(n, _day(config.data_end))
     died = ~np.isnat(people.death)
     last = np.where(died, people.death - 1, end)
@@ -460,20 +499,36 @@ def _draw_registrations(config: Config, people, pools: Pools, scope) -> SimpleNa
     old_address = chance_by_group(config.reg_old_address_rate, people.previous[person] >= 0)
     email_given = chance(config.reg_email_given_rate, people.has_email[person])
     return SimpleNamespace(
-        n=r, first_id=scope.first_registration, person=person, date=date, second=second,
-        nickname=nickname, given_typo=given_typo, family_typo=chance_by_group(config.reg_family_name_typo_rate),
+        n=r,
+        first_id=scope.first_registration,
+        person=person,
+        date=date,
+        second=second,
+        nickname=nickname,
+        given_typo=given_typo,
+        family_typo=chance_by_group(config.reg_family_name_typo_rate),
         typo_variant=rng.integers(0, TYPOS_PER_NAME, r),
         names_swapped=chance_by_group(config.reg_names_swapped_rate),
-        dob=np.where(dob_swapped, swapped_dob, dob), dob_swapped=dob_swapped,
-        nhs_missing=nhs_missing, nhs_mistyped=nhs_mistyped, nhs_typed=typed @ 10 ** np.arange(9, -1, -1),
+        dob=np.where(dob_swapped, swapped_dob, dob),
+        dob_swapped=dob_swapped,
+        nhs_missing=nhs_missing,
+        nhs_mistyped=nhs_mistyped,
+        nhs_typed=typed @ 10 ** np.arange(9, -1, -1),
         nhs_spaced=chance(config.reg_nhs_number_spaced_rate),
-        address=np.where(old_address, people.previous[person], people.home[person]), old_address=old_address,
+        address=np.where(old_address, people.previous[person], people.home[person]),
+        old_address=old_address,
         address_lower=chance(config.reg_address_lower_case_rate),
-        postcode_bad=chance(config.reg_postcode_badly_formatted_rate), postcode_style=rng.integers(0, 3, r),
-        phone_range=np.where(uses_mobile, 0, people.phone_range[person]), phone_suffix=phone_suffix,
-        phone_format=rng.integers(0, 4, r), phone_missing=phone_missing, phone_mistyped=phone_mistyped,
-        email_given=email_given, email_typo=chance(config.reg_email_typo_rate, email_given),
-        needs_food=chance(config.reg_needs_food_rate), needs_basic_care=chance(config.reg_needs_basic_care_rate),
+        postcode_bad=chance(config.reg_postcode_badly_formatted_rate),
+        postcode_style=rng.integers(0, 3, r),
+        phone_range=np.where(uses_mobile, 0, people.phone_range[person]),
+        phone_suffix=phone_suffix,
+        phone_format=rng.integers(0, 4, r),
+        phone_missing=phone_missing,
+        phone_mistyped=phone_mistyped,
+        email_given=email_given,
+        email_typo=chance(config.reg_email_typo_rate, email_given),
+        needs_food=chance(config.reg_needs_food_rate),
+        needs_basic_care=chance(config.reg_needs_basic_care_rate),
         priority=chance(config.reg_priority_supermarket_rate),
         consent=chance(config.reg_consent_supermarkets_rate),
     )
@@ -500,24 +555,40 @@ def _draw_customers(config: Config, people, registrations, pools: Pools, scope) 
     nf, w = pools.n_female, pools.given.weights
     outside_female = rng.random(outside) < config.female_share
     outside_given = np.where(
-        outside_female, rng.choice(nf, outside, p=w[:nf] / w[:nf].sum()),
+        outside_female,
+        rng.choice(nf, outside, p=w[:nf] / w[:nf].sum()),
         nf + rng.choice(len(w) - nf, outside, p=w[nf:] / w[nf:].sum()),
     )
     extras = people.extra_addresses if len(people.extra_addresses) else np.arange(len(people.address_la))
     outside_address = extras[rng.integers(0, len(extras), outside)]
     return SimpleNamespace(
-        n=c, linked=k, person=np.concatenate([linked, np.full(outside, -1)]),
+        n=c,
+        linked=k,
+        person=np.concatenate([linked, np.full(outside, -1)]),
         given=np.concatenate([given, outside_given]),
         family=np.concatenate([people.family[linked], rng.choice(len(pools.family), outside, p=pools.family.weights)]),
-        nickname=np.concatenate([
-            has_nickname & (rng.random(k) < _rates_by_group(config.customer_nickname_rate, people.error_group[linked],
-                                                            people.error_odds, has_nickname)),
-            np.zeros(outside, bool)]),
+        nickname=np.concatenate(
+            [
+                has_nickname
+                & (
+                    rng.random(k)
+                    < _rates_by_group(
+                        config.customer_nickname_rate, people.error_group[linked], people.error_odds, has_nickname
+                    )
+                ),
+                np.zeros(outside, bool),
+            ]
+        ),
         address=np.concatenate([people.home[linked], outside_address]),
-        phone_range=np.concatenate([np.where(people.has_mobile[linked], 0, people.phone_range[linked]),
-                                    rng.integers(0, 2, outside)]),
-        phone_suffix=np.concatenate([np.where(people.has_mobile[linked], people.mobile[linked],
-                                              people.landline[linked]), rng.integers(0, 1000, outside)]),
+        phone_range=np.concatenate(
+            [np.where(people.has_mobile[linked], 0, people.phone_range[linked]), rng.integers(0, 2, outside)]
+        ),
+        phone_suffix=np.concatenate(
+            [
+                np.where(people.has_mobile[linked], people.mobile[linked], people.landline[linked]),
+                rng.integers(0, 1000, outside),
+            ]
+        ),
         phone_missing=rng.random(c) < config.customer_phone_missing_rate,
         email_held=np.concatenate([people.has_email[linked], rng.random(outside) < config.email_rate])
         & (rng.random(c) < config.customer_email_held_rate),
@@ -543,10 +614,17 @@ def build_world(config: Config, names=TABLES, scope=None) -> SimpleNamespace:
     spl = _draw_spl(config, people, las, scope)
     needs_registrations = NEEDS_REGISTRATIONS & set(names)
     registrations = _draw_registrations(config, people, pools, scope) if needs_registrations else None
-    customers = (_draw_customers(config, people, registrations, pools, scope) if NEEDS_CUSTOMERS & set(names)
-                 else None)
-    return SimpleNamespace(config=config, pools=pools, las=las, people=people, addresses=addresses, spl=spl,
-                           registrations=registrations, customers=customers)
+    customers = _draw_customers(config, people, registrations, pools, scope) if NEEDS_CUSTOMERS & set(names) else None
+    return SimpleNamespace(
+        config=config,
+        pools=pools,
+        las=las,
+        people=people,
+        addresses=addresses,
+        spl=spl,
+        registrations=registrations,
+        customers=customers,
+    )
 
 
 # ----------------------------------------------------------------------------- tables (pyarrow strings)
@@ -554,14 +632,20 @@ def build_world(config: Config, names=TABLES, scope=None) -> SimpleNamespace:
 
 def _email(pools: Pools, given, family_spelling: pa.Array, number, domain) -> pa.Array:
     number_text = _choose(number >= 0, _text(np.maximum(number, 0)), "")
-    return _concat(_take(pools.given.email, given), ".", family_spelling, number_text, "@",
-                   _take(pa.array(EMAIL_DOMAINS), domain))
+    return _concat(
+        _take(pools.given.email, given), ".", family_spelling, number_text, "@", _take(pa.array(EMAIL_DOMAINS), domain)
+    )
 
 
 def _person_email(world, persons: np.ndarray) -> pa.Array:
     p = world.people
-    return _email(world.pools, p.given[persons], _take(world.pools.family.email, p.family[persons]),
-                  p.email_number[persons], p.email_domain[persons])
+    return _email(
+        world.pools,
+        p.given[persons],
+        _take(world.pools.family.email, p.family[persons]),
+        p.email_number[persons],
+        p.email_domain[persons],
+    )
 
 
 def _phone(ranges, suffixes, fmt=0) -> pa.Array:
@@ -581,22 +665,25 @@ def _optional_id(values: np.ndarray) -> pa.Array:
 def people_table(world) -> pa.Table:
     p, a, pools = world.people, world.addresses, world.pools
     everyone = np.arange(p.n)
-    return _table("people", {
-        "person_id": pa.array(p.first + everyone + 1),
-        "given_name": _take(pools.given.names, p.given),
-        "family_name": _take(pools.family.names, p.family),
-        "date_of_birth": _dates(p.dob),
-        "sex": _choose(p.female, "F", "M"),
-        "nhs_number": _text(p.nhs),
-        "uprn": _take(a.uprn, p.home),
-        "previous_uprn": _take(a.uprn, p.previous),
-        "la_code": _take(world.las.codes, p.la),
-        "landline": _blank_where(~p.has_landline, _phone(p.phone_range, p.landline)),
-        "mobile": _blank_where(~p.has_mobile, _phone(np.zeros(p.n, np.int64), p.mobile)),
-        "email": _blank_where(~p.has_email, _person_email(world, everyone)),
-        "on_spl": pa.array(p.on_spl),
-        "date_of_death": _dates(p.death),
-    })
+    return _table(
+        "people",
+        {
+            "person_id": pa.array(p.first + everyone + 1),
+            "given_name": _take(pools.given.names, p.given),
+            "family_name": _take(pools.family.names, p.family),
+            "date_of_birth": _dates(p.dob),
+            "sex": _choose(p.female, "F", "M"),
+            "nhs_number": _text(p.nhs),
+            "uprn": _take(a.uprn, p.home),
+            "previous_uprn": _take(a.uprn, p.previous),
+            "la_code": _take(world.las.codes, p.la),
+            "landline": _blank_where(~p.has_landline, _phone(p.phone_range, p.landline)),
+            "mobile": _blank_where(~p.has_mobile, _phone(np.zeros(p.n, np.int64), p.mobile)),
+            "email": _blank_where(~p.has_email, _person_email(world, everyone)),
+            "on_spl": pa.array(p.on_spl),
+            "date_of_death": _dates(p.death),
+        },
+    )
 
 
 def spl_table(world) -> pa.Table:
@@ -604,28 +691,31 @@ def spl_table(world) -> pa.Table:
     who = s.persons
     landline = np.where(s.phone_wrong, (p.landline[who] + s.landline_shift) % 1000, p.landline[who])
     mobile = np.where(s.phone_wrong, (p.mobile[who] + s.mobile_shift) % 1000, p.mobile[who])
-    return _table("spl", {
-        "spl_row_id": pa.array(s.first_row + np.arange(1, s.n + 1)),
-        "nhs_number": _text(p.nhs[who]),
-        "given_name": _take(world.pools.given.names, p.given[who]),
-        "family_name": _take(world.pools.family.names, p.family[who]),
-        "date_of_birth": _dates(p.dob[who]),
-        "sex": _choose(p.female[who], "F", "M"),
-        "address_line_1": _take(a.line_1, s.address),
-        "address_line_2": _take(a.line_2, s.address),
-        "town": _take(a.town, s.address),
-        "postcode": _take(a.postcode, s.address),
-        "gp_practice_code": _concat("Z", _padded(s.practice, 5)),
-        "landline": _blank_where(~p.has_landline[who] | s.phone_missing, _phone(p.phone_range[who], landline)),
-        "mobile": _blank_where(~p.has_mobile[who] | s.phone_missing, _phone(np.zeros(s.n, np.int64), mobile)),
-        "email": _blank_where(~s.email_held, _person_email(world, who)),
-        "la_code": _take(world.las.codes, a.la[s.address]),
-        "source": _take(pa.array(SOURCES), s.source),
-        "release": _take(pa.array(RELEASES), s.release),
-        "date_added": _dates(s.date_added),
-        "clinical_group": _take(pa.array(s.group_names), s.group),
-        "date_of_death": _dates(p.death[who]),
-    })
+    return _table(
+        "spl",
+        {
+            "spl_row_id": pa.array(s.first_row + np.arange(1, s.n + 1)),
+            "nhs_number": _text(p.nhs[who]),
+            "given_name": _take(world.pools.given.names, p.given[who]),
+            "family_name": _take(world.pools.family.names, p.family[who]),
+            "date_of_birth": _dates(p.dob[who]),
+            "sex": _choose(p.female[who], "F", "M"),
+            "address_line_1": _take(a.line_1, s.address),
+            "address_line_2": _take(a.line_2, s.address),
+            "town": _take(a.town, s.address),
+            "postcode": _take(a.postcode, s.address),
+            "gp_practice_code": _concat("Z", _padded(s.practice, 5)),
+            "landline": _blank_where(~p.has_landline[who] | s.phone_missing, _phone(p.phone_range[who], landline)),
+            "mobile": _blank_where(~p.has_mobile[who] | s.phone_missing, _phone(np.zeros(s.n, np.int64), mobile)),
+            "email": _blank_where(~s.email_held, _person_email(world, who)),
+            "la_code": _take(world.las.codes, a.la[s.address]),
+            "source": _take(pa.array(SOURCES), s.source),
+            "release": _take(pa.array(RELEASES), s.release),
+            "date_added": _dates(s.date_added),
+            "clinical_group": _take(pa.array(s.group_names), s.group),
+            "date_of_death": _dates(p.death[who]),
+        },
+    )
 
 
 def registrations_table(world) -> pa.Table:
@@ -633,62 +723,89 @@ def registrations_table(world) -> pa.Table:
     given_pool, family_pool = pools.given, pools.family
     g, f = p.given[r.person], p.family[r.person]
     given_all = pa.concat_arrays([given_pool.names, given_pool.typos, given_pool.nicknames])
-    given_index = np.where(r.nickname, len(given_pool) * (1 + TYPOS_PER_NAME) + g,
-                           np.where(r.given_typo, len(given_pool) + g * TYPOS_PER_NAME + r.typo_variant, g))
+    given_index = np.where(
+        r.nickname,
+        len(given_pool) * (1 + TYPOS_PER_NAME) + g,
+        np.where(r.given_typo, len(given_pool) + g * TYPOS_PER_NAME + r.typo_variant, g),
+    )
     family_all = pa.concat_arrays([family_pool.names, family_pool.typos])
     family_index = np.where(r.family_typo, len(family_pool) + f * TYPOS_PER_NAME + r.typo_variant, f)
     given, family = _take(given_all, given_index), _take(family_all, family_index)
 
     nhs = _text(r.nhs_typed)
-    spaced = _concat(pc.utf8_slice_codeunits(nhs, 0, 3), " ", pc.utf8_slice_codeunits(nhs, 3, 6), " ",
-                     pc.utf8_slice_codeunits(nhs, 6, 10))
+    spaced = _concat(
+        pc.utf8_slice_codeunits(nhs, 0, 3),
+        " ",
+        pc.utf8_slice_codeunits(nhs, 3, 6),
+        " ",
+        pc.utf8_slice_codeunits(nhs, 6, 10),
+    )
     postcode = _take(a.postcode, r.address)
-    bad_postcode = _choose(r.postcode_style == 0, pc.utf8_lower(postcode),
-                           _choose(r.postcode_style == 1, pc.replace_substring(postcode, " ", ""),
-                                   pc.utf8_lower(pc.replace_substring(postcode, " ", ""))))
+    bad_postcode = _choose(
+        r.postcode_style == 0,
+        pc.utf8_lower(postcode),
+        _choose(
+            r.postcode_style == 1,
+            pc.replace_substring(postcode, " ", ""),
+            pc.utf8_lower(pc.replace_substring(postcode, " ", "")),
+        ),
+    )
     line_1 = _take(a.line_1, r.address)
-    email_family = _choose(r.email_typo,
-                           _take(family_pool.email_typos, f * TYPOS_PER_NAME + r.typo_variant),
-                           _take(family_pool.email, f))
+    email_family = _choose(
+        r.email_typo, _take(family_pool.email_typos, f * TYPOS_PER_NAME + r.typo_variant), _take(family_pool.email, f)
+    )
     email = _email(pools, g, email_family, p.email_number[r.person], p.email_domain[r.person])
-    return _table("registrations", {
-        "registration_id": pa.array(r.first_id + np.arange(1, r.n + 1)),
-        "registered_on": _dates(r.date),
-        "given_name": _choose(r.names_swapped, family, given),
-        "family_name": _choose(r.names_swapped, given, family),
-        "date_of_birth": _dates(r.dob),
-        "nhs_number": _blank_where(r.nhs_missing, _choose(r.nhs_spaced, spaced, nhs)),
-        "address_line_1": _choose(r.address_lower, pc.utf8_lower(line_1), line_1),
-        "address_line_2": _take(a.line_2, r.address),
-        "town": _take(a.town, r.address),
-        "postcode": _choose(r.postcode_bad, bad_postcode, postcode),
-        "phone": _blank_where(r.phone_missing, _phone(r.phone_range, r.phone_suffix, r.phone_format)),
-        "email": _blank_where(~r.email_given, email),
-        "needs_food": pa.array(r.needs_food),
-        "needs_basic_care": pa.array(r.needs_basic_care),
-        "wants_priority_supermarket": pa.array(r.priority),
-        "consent_share_supermarkets": pa.array(r.consent),
-    })
+    return _table(
+        "registrations",
+        {
+            "registration_id": pa.array(r.first_id + np.arange(1, r.n + 1)),
+            "registered_on": _dates(r.date),
+            "given_name": _choose(r.names_swapped, family, given),
+            "family_name": _choose(r.names_swapped, given, family),
+            "date_of_birth": _dates(r.dob),
+            "nhs_number": _blank_where(r.nhs_missing, _choose(r.nhs_spaced, spaced, nhs)),
+            "address_line_1": _choose(r.address_lower, pc.utf8_lower(line_1), line_1),
+            "address_line_2": _take(a.line_2, r.address),
+            "town": _take(a.town, r.address),
+            "postcode": _choose(r.postcode_bad, bad_postcode, postcode),
+            "phone": _blank_where(r.phone_missing, _phone(r.phone_range, r.phone_suffix, r.phone_format)),
+            "email": _blank_where(~r.email_given, email),
+            "needs_food": pa.array(r.needs_food),
+            "needs_basic_care": pa.array(r.needs_basic_care),
+            "wants_priority_supermarket": pa.array(r.priority),
+            "consent_share_supermarkets": pa.array(r.consent),
+        },
+    )
 
 
 def addresses_table(world) -> pa.Table:
     a = world.addresses  # already in UPRN order
-    return _table("addresses", {
-        "uprn": a.uprn, "address_line_1": a.line_1, "address_line_2": a.line_2, "town": a.town,
-        "postcode": a.postcode, "la_code": world.las.codes.take(pa.array(a.la)),
-    })
+    return _table(
+        "addresses",
+        {
+            "uprn": a.uprn,
+            "address_line_1": a.line_1,
+            "address_line_2": a.line_2,
+            "town": a.town,
+            "postcode": a.postcode,
+            "la_code": world.las.codes.take(pa.array(a.la)),
+        },
+    )
 
 
 def local_authorities_table(world) -> pa.Table:
     rows = reference.LOCAL_AUTHORITIES
-    return _table("local_authorities", {
-        "la_code": pa.array([r[0] for r in rows]),
-        "la_name": pa.array([r[1] for r in rows]),
-        "la_type": pa.array([r[2] for r in rows]),
-        "region_code": pa.array([r[3] for r in rows]),
-        "region_name": pa.array([reference.REGIONS[r[3]] for r in rows]),
-        "population_thousands": pa.array([r[4] for r in rows], pa.int64()),
-    })
+    return _table(
+        "local_authorities",
+        {
+            "la_code": pa.array([r[0] for r in rows]),
+            "la_name": pa.array([r[1] for r in rows]),
+            "la_type": pa.array([r[2] for r in rows]),
+            "region_code": pa.array([r[3] for r in rows]),
+            "region_name": pa.array([reference.REGIONS[r[3]] for r in rows]),
+            "population_thousands": pa.array([r[4] for r in rows], pa.int64()),
+        },
+    )
 
 
 def _customer_order(world) -> np.ndarray:
@@ -725,28 +842,50 @@ def truth_table(world) -> pa.Table:
     person = np.concatenate([s.persons, r.person, customer_person])
     spl_rows, registration_ids = s.first_row + np.arange(1, n_spl + 1), r.first_id + np.arange(1, n_reg + 1)
     parts = {
-        "source_table": _take(pa.array(["spl", "registrations", "supermarket_customers"]),
-                              np.repeat([0, 1, 2], [n_spl, n_reg, n_cust])),
-        "source_id": pa.concat_arrays([
-            _text(spl_rows), _text(registration_ids),
-            _concat("EXF", _padded(c.id_number[order], 9)),
-        ]),
+        "source_table": _take(
+            pa.array(["spl", "registrations", "supermarket_customers"]), np.repeat([0, 1, 2], [n_spl, n_reg, n_cust])
+        ),
+        "source_id": pa.concat_arrays(
+            [
+                _text(spl_rows),
+                _text(registration_ids),
+                _concat("EXF", _padded(c.id_number[order], 9)),
+            ]
+        ),
         "person_id": _optional_id(np.where(person >= 0, p.first + person + 1, -1)),
-        "spl_row_id": _optional_id(np.concatenate([
-            spl_rows, p.spl_row[r.person], np.where(customer_person >= 0, p.spl_row[customer_person], -1),
-        ])),
+        "spl_row_id": _optional_id(
+            np.concatenate(
+                [
+                    spl_rows,
+                    p.spl_row[r.person],
+                    np.where(customer_person >= 0, p.spl_row[customer_person], -1),
+                ]
+            )
+        ),
         "uprn": _take(a.uprn, np.concatenate([s.address, r.address, c.address[order]])),
         "nhs_number_mistyped": pa.array(np.concatenate([none(n_spl, bool), r.nhs_mistyped, none(n_cust, bool)])),
-        "corruptions": pa.concat_arrays([
-            _tags(stale_address=s.stale, phone_missing=s.phone_missing, phone_wrong=s.phone_wrong),
-            _tags(second_registration=r.second, nickname=r.nickname, given_name_typo=r.given_typo,
-                  family_name_typo=r.family_typo, names_swapped=r.names_swapped,
-                  dob_day_month_swapped=r.dob_swapped, stale_address=r.old_address,
-                  address_lower_case=r.address_lower, postcode_badly_formatted=r.postcode_bad,
-                  nhs_number_missing=r.nhs_missing, nhs_number_mistyped=r.nhs_mistyped,
-                  phone_missing=r.phone_missing, phone_mistyped=r.phone_mistyped, email_typo=r.email_typo),
-            _tags(nickname=c.nickname[order]),
-        ]),
+        "corruptions": pa.concat_arrays(
+            [
+                _tags(stale_address=s.stale, phone_missing=s.phone_missing, phone_wrong=s.phone_wrong),
+                _tags(
+                    second_registration=r.second,
+                    nickname=r.nickname,
+                    given_name_typo=r.given_typo,
+                    family_name_typo=r.family_typo,
+                    names_swapped=r.names_swapped,
+                    dob_day_month_swapped=r.dob_swapped,
+                    stale_address=r.old_address,
+                    address_lower_case=r.address_lower,
+                    postcode_badly_formatted=r.postcode_bad,
+                    nhs_number_missing=r.nhs_missing,
+                    nhs_number_mistyped=r.nhs_mistyped,
+                    phone_missing=r.phone_missing,
+                    phone_mistyped=r.phone_mistyped,
+                    email_typo=r.email_typo,
+                ),
+                _tags(nickname=c.nickname[order]),
+            ]
+        ),
     }
     return _table("truth", parts)
 

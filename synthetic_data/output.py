@@ -69,7 +69,7 @@ def write_table(table: pa.Table, path: Path, fmt: str) -> None:
 def shorten(value, limit: int = 80) -> str:
     """A value for an error message, its start cut to ``limit`` characters (the end of a path says most)."""
     text = str(value)
-    return text if len(text) <= limit else "…" + text[-(limit - 1):]
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
 
 def _written_before(folder: Path) -> set[str]:
@@ -78,8 +78,12 @@ def _written_before(folder: Path) -> set[str]:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return set()
-    if (not isinstance(manifest, dict) or manifest.get("generator") != GENERATOR_NAME
-            or manifest.get("format") not in FORMATS or not isinstance(manifest.get("rows"), dict)):
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("generator") != GENERATOR_NAME
+        or manifest.get("format") not in FORMATS
+        or not isinstance(manifest.get("rows"), dict)
+    ):
         return set()
     return {MANIFEST} | {f"{name}.{manifest['format']}" for name in manifest["rows"] if name in TABLES}
 
@@ -135,13 +139,22 @@ def _check_target(out: Path) -> None:
         raise OutputError(f"cannot write to {shorten(out)}: it is a file, not a folder; choose a folder")
     foreign = _not_ours(out) if out.exists() else None
     if foreign is not None:
-        raise OutputError(f"refusing to replace {shorten(out)}: it holds {shorten(foreign)!r}, which "
-                          f"{GENERATOR_NAME} did not write; move it out of the folder or choose another folder")
+        raise OutputError(
+            f"refusing to replace {shorten(out)}: it holds {shorten(foreign)!r}, which "
+            f"{GENERATOR_NAME} did not write; move it out of the folder or choose another folder"
+        )
 
 
 def _manifest(config: Config, fmt: str, rows: dict[str, int], **extra) -> str:
-    content = {"generator": GENERATOR_NAME, "faker": faker.VERSION, "format": fmt, "seed": config.seed,
-               "spl_people": config.spl_people, "rows": rows, **extra}
+    content = {
+        "generator": GENERATOR_NAME,
+        "faker": faker.VERSION,
+        "format": fmt,
+        "seed": config.seed,
+        "spl_people": config.spl_people,
+        "rows": rows,
+        **extra,
+    }
     return json.dumps(content, indent=2, sort_keys=True) + "\n"
 
 
@@ -186,8 +199,9 @@ def write_tables(config: Config, out, fmt: str = "csv", names=TABLES, progress: 
         raise OutputError(f"unknown format {fmt!r}: choose csv or parquet")
     rows = {}
     with _replacing(out) as tmp:
-        with tqdm(total=len(names) + 1, desc="synthetic data", unit="step", file=sys.stderr,
-                  disable=not progress) as bar:
+        with tqdm(
+            total=len(names) + 1, desc="synthetic data", unit="step", file=sys.stderr, disable=not progress
+        ) as bar:
             bar.set_postfix_str("drawing people")
             world = build_world(config, names)
             bar.update()
@@ -215,7 +229,8 @@ class RowGroups:
 
     def __init__(self, path: Path, schema: pa.Schema, chunk_size: int):
         self.writer = pq.ParquetWriter(path, schema, compression="snappy")
-        self.chunk_size, self.pending, self.waiting, self.rows = chunk_size, [], 0, 0
+        self.chunk_size, self.waiting, self.rows = chunk_size, 0, 0
+        self.pending: list[pa.Table] = []
 
     def add(self, table: pa.Table) -> None:
         self.pending.append(table)
@@ -236,8 +251,14 @@ class RowGroups:
         self.writer.close()
 
 
-def write_streamed(config: Config, out, names=TABLES, chunk_size: int = CHUNK_SIZE, progress: bool = True,
-                   block_people: int = BLOCK_PEOPLE) -> dict[str, int]:
+def write_streamed(
+    config: Config,
+    out,
+    names=TABLES,
+    chunk_size: int = CHUNK_SIZE,
+    progress: bool = True,
+    block_people: int = BLOCK_PEOPLE,
+) -> dict[str, int]:
     """Generate the named tables block by block (see ``stream``) and write each to one Parquet file in row
     groups of ``chunk_size`` rows, holding only a block and the rows of one row group per table at a time.
     The same folder rules as ``write_tables``: all or nothing, and only over this generator's own output."""
@@ -248,8 +269,12 @@ def write_streamed(config: Config, out, names=TABLES, chunk_size: int = CHUNK_SI
         files = {name: RowGroups(tmp / f"{name}.parquet", SCHEMA[name].arrow_schema(), chunk_size) for name in names}
         try:
             # Write one block in another thread while the next ones are drawn: all mostly run outside the GIL.
-            with tqdm(total=plan.n_blocks, desc="synthetic data", unit="block", file=sys.stderr,
-                      disable=not progress) as bar, ThreadPoolExecutor(max_workers=1) as writer:
+            with (
+                tqdm(
+                    total=plan.n_blocks, desc="synthetic data", unit="block", file=sys.stderr, disable=not progress
+                ) as bar,
+                ThreadPoolExecutor(max_workers=1) as writer,
+            ):
                 pending = None
                 for tables in iter_blocks(config, names, block_people, threads=TABLE_THREADS):
                     if pending:

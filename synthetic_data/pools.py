@@ -24,8 +24,28 @@ STREET_POOL_SIZE = 3000
 LOCALITY_POOL_SIZE = 600
 # Faker's en_GB street and city formats sound American ("Prairie", "Port ...ville"), so streets and localities
 # are built from Faker surnames with British endings.
-STREET_ENDINGS = ("Road", "Street", "Lane", "Avenue", "Close", "Drive", "Way", "Crescent", "Grove", "Gardens",
-                  "Place", "Court", "Terrace", "Hill", "Walk", "Rise", "Mews", "View", "Row", "Square")
+STREET_ENDINGS = (
+    "Road",
+    "Street",
+    "Lane",
+    "Avenue",
+    "Close",
+    "Drive",
+    "Way",
+    "Crescent",
+    "Grove",
+    "Gardens",
+    "Place",
+    "Court",
+    "Terrace",
+    "Hill",
+    "Walk",
+    "Rise",
+    "Mews",
+    "View",
+    "Row",
+    "Square",
+)
 LOCALITY_ENDINGS = ("Green", "End", "Heath", "Park", "Vale", "Cross", "Common", "Bridge", "Wood", "Moor")
 
 

@@ -103,10 +103,13 @@ def check_table(name: str, data: pa.Table, nhs_mistyped: np.ndarray | None = Non
             valid[present] = nhs_numbers_valid(pc.drop_null(normalised))
             allowed = np.zeros(len(values), dtype=bool) if nhs_mistyped is None else np.asarray(nhs_mistyped)
             if (~valid & ~allowed).any():
-                _fail(name, column.name, values, ~valid & ~allowed, "has a wrong check digit and is not marked mistyped")
+                _fail(
+                    name, column.name, values, ~valid & ~allowed, "has a wrong check digit and is not marked mistyped"
+                )
         elif column.kind == "phone":
-            _check_pattern(name, column.name, values, normalise_phone(values), PHONE_PATTERN,
-                           "is not in an Ofcom drama range")
+            _check_pattern(
+                name, column.name, values, normalise_phone(values), PHONE_PATTERN, "is not in an Ofcom drama range"
+            )
         elif column.kind == "email":
             _check_pattern(name, column.name, values, values, EMAIL_PATTERN, "is not at example.com, .org or .net")
         elif column.kind == "uprn":

@@ -54,7 +54,13 @@ import pyarrow as pa
 from . import safety
 from .config import Config
 from .generator import (
-    ID_MULTIPLIER, ID_SPACE, MAX_DISTRICTS, STAGES, _local_authorities, _valid_nhs_numbers, build_world,
+    ID_MULTIPLIER,
+    ID_SPACE,
+    MAX_DISTRICTS,
+    STAGES,
+    _local_authorities,
+    _valid_nhs_numbers,
+    build_world,
     checked_table,
 )
 from .schema import TABLES
@@ -78,19 +84,21 @@ class Plan:
         self.customers_per_block = most_people + math.ceil(config.outside_customers_per_linked_customer * most_people)
         self.uprn_span = (safety.UPRN_LAST - safety.UPRN_FIRST) // self.n_blocks
         if self.n_blocks * self.customers_per_block > ID_SPACE or self.uprn_span < 6 * most_people:
-            raise ValueError(f"{config.spl_people:,} people is too many for the synthetic identifier ranges "
-                             f"(customer numbers and UPRNs) in blocks of {block_people:,}")
+            raise ValueError(
+                f"{config.spl_people:,} people is too many for the synthetic identifier ranges "
+                f"(customer numbers and UPRNs) in blocks of {block_people:,}"
+            )
 
         las = _local_authorities()
         rng = np.random.default_rng([config.seed, 0, 0, 0])  # block streams use stages 1 to 5
         self.nhs_order = rng.permutation(len(_valid_nhs_numbers()))
         self.first_district = rng.integers(0, MAX_DISTRICTS, las.n)
         expected_streets = self.n_people * las.weights / config.addresses_per_street
-        self.n_districts = np.clip(np.ceil(expected_streets / config.streets_per_district), 1,
-                                   MAX_DISTRICTS).astype(np.int64)
+        self.n_districts = np.clip(np.ceil(expected_streets / config.streets_per_district), 1, MAX_DISTRICTS).astype(
+            np.int64
+        )
         expected_on_list = config.spl_people * las.weights
-        self.practices = np.clip(np.round(expected_on_list / config.spl_patients_per_practice), 1,
-                                 499).astype(np.int64)
+        self.practices = np.clip(np.round(expected_on_list / config.spl_patients_per_practice), 1, 499).astype(np.int64)
         self.customer_offset = int(rng.integers(ID_SPACE))
 
 
@@ -132,8 +140,9 @@ class Block:
         return (ID_MULTIPLIER * (first + np.arange(n, dtype=np.int64)) + self.plan.customer_offset) % ID_SPACE
 
 
-def iter_blocks(config: Config, names=TABLES, block_people: int = BLOCK_PEOPLE,
-                threads: int = 1) -> Iterator[dict[str, pa.Table]]:
+def iter_blocks(
+    config: Config, names=TABLES, block_people: int = BLOCK_PEOPLE, threads: int = 1
+) -> Iterator[dict[str, pa.Table]]:
     """Each block's tables in turn, every row already through the safety checks. ``local_authorities`` (a fixed
     reference table) comes with the first block only.
 
