@@ -13,7 +13,6 @@ import html
 
 from playbook import documents, lawful_basis, purpose, spec_form
 
-
 #: GOV.UK colours for each verdict: green to go ahead, orange for conditions, red to stop, black for advice.
 VERDICT_COLOURS = {
     lawful_basis.Verdict.PROCEED: "#00703c",
@@ -25,9 +24,11 @@ VERDICT_COLOURS = {
 
 def _decision_html(decision: purpose.Decision) -> str:
     colour = "#00703c" if decision.allowed else "#d4351c"  # GOV.UK green and red
-    return (f"<p><strong style='color:{colour}'>{decision.outcome.upper()}</strong>: "
-            f"{html.escape(decision.recipient)} / {html.escape(decision.item)}</p>"
-            f"<p>{html.escape(decision.reason)}</p>")
+    return (
+        f"<p><strong style='color:{colour}'>{decision.outcome.upper()}</strong>: "
+        f"{html.escape(decision.recipient)} / {html.escape(decision.item)}</p>"
+        f"<p>{html.escape(decision.reason)}</p>"
+    )
 
 
 def field_picker(spec: purpose.PurposeSpec):
@@ -60,14 +61,18 @@ def decision_aid(start: dict):
     for name, (kind, question) in lawful_basis.QUESTIONS.items():
         value = getattr(checked, name)
         if kind is bool:
-            controls[name] = w.Checkbox(value=value, description=question, indent=False,
-                                        layout=w.Layout(width="auto"))
+            controls[name] = w.Checkbox(value=value, description=question, indent=False, layout=w.Layout(width="auto"))
         elif name == "powers":
-            controls[name] = w.SelectMultiple(options=kind, value=tuple(sorted(value)), description="Powers",
-                                              rows=len(kind))
+            controls[name] = w.SelectMultiple(
+                options=kind, value=tuple(sorted(value)), description="Powers", rows=len(kind)
+            )
         else:
-            controls[name] = w.Dropdown(options=kind, value=value, description=name.replace("_", " ").capitalize(),
-                                        style={"description_width": "initial"})
+            controls[name] = w.Dropdown(
+                options=kind,
+                value=value,
+                description=name.replace("_", " ").capitalize(),
+                style={"description_width": "initial"},
+            )
     answer = w.HTML()
 
     def show(_change=None) -> None:
@@ -79,8 +84,10 @@ def decision_aid(start: dict):
             return
         colour = VERDICT_COLOURS[result.verdict]
         table = result.to_frame().iloc[1:].drop(columns="topic").to_html(index=False, escape=True)
-        answer.value = (f"<p><strong style='color:{colour}'>Verdict: {html.escape(result.verdict.value)}"
-                        f"</strong></p>{table}<p><em>{html.escape(result.disclaimer)}</em></p>")
+        answer.value = (
+            f"<p><strong style='color:{colour}'>Verdict: {html.escape(result.verdict.value)}"
+            f"</strong></p>{table}<p><em>{html.escape(result.disclaimer)}</em></p>"
+        )
 
     for control in controls.values():
         control.observe(show, names="value")
@@ -125,38 +132,78 @@ def specification_form(start: dict):
 
     def text(key: str, area: bool = False):
         kind = w.Textarea if area else w.Text
-        return kind(value=values[key], description=spec_form.LABELS[key], style=label,
-                    layout=w.Layout(width="100%", max_width="72em", height="5em" if area else None))
+        return kind(
+            value=values[key],
+            description=spec_form.LABELS[key],
+            style=label,
+            layout=w.Layout(width="100%", max_width="72em", height="5em" if area else None),
+        )
 
     def choice(key: str):
-        return w.Dropdown(options=spec_form.CHOICES[key], value=values[key], description=spec_form.LABELS[key],
-                          style=label, layout=wide)
+        return w.Dropdown(
+            options=spec_form.CHOICES[key],
+            value=values[key],
+            description=spec_form.LABELS[key],
+            style=label,
+            layout=wide,
+        )
 
-    controls: dict = {key: text(key, area=key in ("purpose", "public_benefit", "legal_power"))
-                      for key in ("title", "purpose", "public_benefit", "controller_name", "source_name",
-                                  "appropriate_policy_document", "legal_power")}
-    controls.update({key: w.DatePicker(value=values[key], description=spec_form.LABELS[key], style=label,
-                                       layout=w.Layout(width="32em"))
-                     for key in ("start_date", "end_date", "review_date", "delete_by")})
+    controls: dict = {
+        key: text(key, area=key in ("purpose", "public_benefit", "legal_power"))
+        for key in (
+            "title",
+            "purpose",
+            "public_benefit",
+            "controller_name",
+            "source_name",
+            "appropriate_policy_document",
+            "legal_power",
+        )
+    }
+    controls.update(
+        {
+            key: w.DatePicker(
+                value=values[key], description=spec_form.LABELS[key], style=label, layout=w.Layout(width="32em")
+            )
+            for key in ("start_date", "end_date", "review_date", "delete_by")
+        }
+    )
     controls.update({key: choice(key) for key in spec_form.CHOICES})
 
     recipients, pages, titles = {}, [], []
     names = {str(r.get("id")): r.get("name") for r in start.get("recipients") or [] if isinstance(r, dict)}
     for rid, rec in values["recipients"].items():
-        uses = {use: w.Checkbox(value=ticked, description=use, indent=False, layout=w.Layout(width="auto"))
-                for use, ticked in rec["uses"].items()}
+        uses = {
+            use: w.Checkbox(value=ticked, description=use, indent=False, layout=w.Layout(width="auto"))
+            for use, ticked in rec["uses"].items()
+        }
         fields = {}
         for name, entry in rec["fields"].items():
             tick = w.Checkbox(value=entry["ticked"], description=name, indent=False, layout=w.Layout(width="auto"))
-            why = w.Text(value=entry["justification"], description="Why", placeholder=f"Why it needs {name}",
-                         style={"description_width": "3em"}, layout=w.Layout(width="auto"))
+            why = w.Text(
+                value=entry["justification"],
+                description="Why",
+                placeholder=f"Why it needs {name}",
+                style={"description_width": "3em"},
+                layout=w.Layout(width="auto"),
+            )
             fields[name] = (tick, why)
         recipients[rid] = {"uses": uses, "fields": fields}
         # A grid sizes the first column to the longest field name, so no name is cut short.
-        grid = w.GridBox([box for pair in fields.values() for box in pair],
-                         layout=w.Layout(grid_template_columns="max-content minmax(20em, 54em)", grid_gap="0 1em"))
-        pages.append(w.VBox([w.HTML("<strong>Uses</strong>"), *uses.values(),
-                             w.HTML("<strong>Fields it gets, and why</strong>"), grid]))
+        grid = w.GridBox(
+            [box for pair in fields.values() for box in pair],
+            layout=w.Layout(grid_template_columns="max-content minmax(20em, 54em)", grid_gap="0 1em"),
+        )
+        pages.append(
+            w.VBox(
+                [
+                    w.HTML("<strong>Uses</strong>"),
+                    *uses.values(),
+                    w.HTML("<strong>Fields it gets, and why</strong>"),
+                    grid,
+                ]
+            )
+        )
         titles.append(f"{names.get(rid) or rid} ({rid})")
     controls["recipients"] = recipients
     accordion = w.Accordion(children=pages, titles=tuple(titles), layout=wide)
@@ -164,18 +211,27 @@ def specification_form(start: dict):
     def current() -> dict:
         out = {key: controls[key].value for key in spec_form.LABELS if key != "recipients"}
         out["recipients"] = {
-            rid: {"uses": {use: box.value for use, box in rec["uses"].items()},
-                  "fields": {name: {"ticked": tick.value, "justification": why.value}
-                             for name, (tick, why) in rec["fields"].items()}}
-            for rid, rec in recipients.items()}
+            rid: {
+                "uses": {use: box.value for use, box in rec["uses"].items()},
+                "fields": {
+                    name: {"ticked": tick.value, "justification": why.value}
+                    for name, (tick, why) in rec["fields"].items()
+                },
+            }
+            for rid, rec in recipients.items()
+        }
         return out
 
     check, problems = w.Button(description="Check", button_style="primary", layout=w.Layout(width="12em")), w.HTML()
     folder = w.Text(value="drafts", description="Folder for the drafts", style=label, layout=wide)
-    formats = {key: w.Checkbox(value=True, description=words, indent=False, layout=w.Layout(width="auto"))
-               for key, words in spec_form.FORMATS.items()}
-    write, written = w.Button(description="Write drafts", button_style="success",
-                              layout=w.Layout(width="12em")), w.HTML()
+    formats = {
+        key: w.Checkbox(value=True, description=words, indent=False, layout=w.Layout(width="auto"))
+        for key, words in spec_form.FORMATS.items()
+    }
+    write, written = (
+        w.Button(description="Write drafts", button_style="success", layout=w.Layout(width="12em")),
+        w.HTML(),
+    )
 
     def on_check(_button=None) -> None:
         problems.value = _problems_html(spec_form.check(spec_form.apply_form(start, current())))
@@ -200,19 +256,43 @@ def specification_form(start: dict):
     def heading(words: str):
         return w.HTML(f"<h4>{words}</h4>")
 
-    view = w.VBox([
-        w.HTML(_FORM_CSS),
-        heading("The share"), *(controls[k] for k in ("title", "purpose", "public_benefit")),
-        heading("Dates"), *(controls[k] for k in ("start_date", "end_date", "review_date", "delete_by")),
-        heading("Who"), *(controls[k] for k in ("controller_name", "controller_type", "source_name", "source_type")),
-        heading("The data"), controls["special_category"], controls["confidential_patient_information"],
-        heading("Lawful basis"), *(controls[k] for k in ("article6", "article9", "schedule1_part",
-                                                       "schedule1_paragraph", "appropriate_policy_document",
-                                                       "legal_power", "duty_of_confidentiality")),
-        heading("Recipients"), accordion,
-        heading("Check the specification"), check, problems,
-        heading("Write the drafts"), folder, w.HBox(list(formats.values())), write, written,
-    ])
+    view = w.VBox(
+        [
+            w.HTML(_FORM_CSS),
+            heading("The share"),
+            *(controls[k] for k in ("title", "purpose", "public_benefit")),
+            heading("Dates"),
+            *(controls[k] for k in ("start_date", "end_date", "review_date", "delete_by")),
+            heading("Who"),
+            *(controls[k] for k in ("controller_name", "controller_type", "source_name", "source_type")),
+            heading("The data"),
+            controls["special_category"],
+            controls["confidential_patient_information"],
+            heading("Lawful basis"),
+            *(
+                controls[k]
+                for k in (
+                    "article6",
+                    "article9",
+                    "schedule1_part",
+                    "schedule1_paragraph",
+                    "appropriate_policy_document",
+                    "legal_power",
+                    "duty_of_confidentiality",
+                )
+            ),
+            heading("Recipients"),
+            accordion,
+            heading("Check the specification"),
+            check,
+            problems,
+            heading("Write the drafts"),
+            folder,
+            w.HBox(list(formats.values())),
+            write,
+            written,
+        ]
+    )
     view.add_class("playbook-form")
     view.controls = controls
     return view
