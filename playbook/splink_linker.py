@@ -756,7 +756,6 @@ def refine_prior(
     *,
     sampled_pairs: float,
     keep_pairs_above: float,
-    rounds: int = PRIOR_ROUNDS,
 ):
     """Re-estimate how many matches to expect from the scored pairs, and take those matches out of u.
 
@@ -779,7 +778,7 @@ def refine_prior(
     ]
     sampled_u = [level.u_probability for level in levels]
     prior = settings._probability_two_random_records_match
-    for round_ in range(rounds):
+    for round_ in range(PRIOR_ROUNDS):
         expected = linker.misc.query_sql(
             f"SELECT sum(best) AS n FROM (SELECT max(match_probability) AS best FROM {predictions.physical_name} "
             "GROUP BY unique_id_l) AS b",
