@@ -2,7 +2,7 @@
 
 After an HTML build, this writes ``downloads/`` into the output folder: every document as a blank template and as
 the shielding worked example, each in Markdown and Word, the blank and worked purpose specifications, and a zip of
-each set; and each course notebook's learner version (no solutions, no outputs: scripts/learner_pack.py), one by one
+each set; and each course notebook's learner version (no solutions, outputs kept: scripts/learner_pack.py), one by one
 and as a zip. Nothing is committed: the files are made fresh on every build, so a download never drifts from the
 source it comes from.
 
@@ -40,7 +40,7 @@ def write_learner_notebooks(notebooks: list[Path], folder: Path) -> None:
     learner_version = _learner_pack().learner_version
     folder.mkdir(parents=True)
     for source in notebooks:
-        nbformat.write(learner_version(nbformat.read(source, as_version=4)), folder / source.name)
+        nbformat.write(learner_version(nbformat.read(source, as_version=4), True, source.name), folder / source.name)
     shutil.make_archive(str(folder.parent / f"{folder.name}-notebooks"), "zip", folder)
 
 
@@ -92,7 +92,7 @@ def add_download_links(app, pagename, templatename, context, doctree) -> None:
         name = Path(source).name
         menu["buttons"].insert(1, {
             "type": "link", "url": pathto(f"downloads/{LEARNER}/{name}", 1), "text": "learner .ipynb",
-            "tooltip": "Download the notebook without solutions or outputs", "icon": "fas fa-code",
+            "tooltip": "Download the notebook without solutions, for learners", "icon": "fas fa-code",
             "label": "download-learner-notebook-button",
         })
     for button in menu["buttons"]:  # the theme's "print this page" entry, told apart from the book's PDF

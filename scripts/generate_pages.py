@@ -1,6 +1,8 @@
 """Write the book's generated pages from their single sources of truth.
 
 - chapters/_generated/schedule.md: the teach-in schedule, from the "lesson" metadata of each notebook in _toc.yml;
+- chapters/_generated/plans.md: the four teaching plans (two tracks, half and full day), from the same metadata;
+- the first cell of every lesson notebook (title, questions, objectives, time, audience, prerequisites), from it too;
 - chapters/data-dictionary.md: the data dictionary, from the generator's own schema;
 - chapters/_generated/templates.md: the table of paperwork downloads, from playbook.documents.DOCUMENT_TYPES;
 - chapters/_generated/self-assessment.md: the blank self-assessment, from its template.
@@ -18,6 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = ROOT / "chapters" / "_generated" / "schedule.md"
+PLANS_PAGE = ROOT / "chapters" / "_generated" / "plans.md"
 DICTIONARY = ROOT / "chapters" / "data-dictionary.md"
 TEMPLATES = ROOT / "chapters" / "_generated" / "templates.md"
 SELF_ASSESSMENT = ROOT / "chapters" / "_generated" / "self-assessment.md"
@@ -50,7 +53,9 @@ def schedule_markdown() -> str:
         lesson = lesson_metadata(notebook)
         questions = "<br>".join(lesson["questions"])
         link = f"[{lesson['title']}](../notebooks/{notebook.name})"
-        rows.append(f"| {link} | {questions} | {lesson['teaching_minutes']} | {lesson['exercise_minutes']} |")
+        audience = AUDIENCES[lesson.get("audience", "everyone")]
+        rows.append(f"| {link} | {questions} | {audience} | {lesson.get('code_needed', 'None')} "
+                    f"| {lesson['teaching_minutes']} | {lesson['exercise_minutes']} |")
         total_teaching += lesson["teaching_minutes"]
         total_exercises += lesson["exercise_minutes"]
     hours = (total_teaching + total_exercises) / 60
@@ -60,11 +65,143 @@ def schedule_markdown() -> str:
         f"The course has {len(rows)} lessons: {total_teaching} minutes of teaching and {total_exercises} minutes "
         f"of exercises, about {hours:.1f} hours before breaks.",
         "",
-        "| Lesson | Questions | Teaching (minutes) | Exercises (minutes) |",
-        "| --- | --- | --- | --- |",
+        "| Lesson | Questions | Audience | Code needed | Teaching (minutes) | Exercises (minutes) |",
+        "| --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
     ])
+
+
+AUDIENCES = {"everyone": "Everyone", "analysts": "Analysts"}
+
+# The teaching plans: which lessons each holds comes from the lessons' "plans" metadata; the rest is set here.
+# A half day is at most 3 hours 30 minutes and a full day at most 7 hours, breaks and lunch included.
+PLANS = {
+    "governance half day": {
+        "limit": 210, "for": "policy officials, information governance leads, data protection officers and senior leaders",
+        "opening": [("Welcome and ground rules", 10)],
+        "closing": [("Close and feedback, with the purpose-specification worksheet to take away", 10)],
+    },
+    "governance full day": {
+        "limit": 420, "for": "policy officials, information governance leads, data protection officers and senior leaders",
+        "opening": [("Welcome and ground rules", 10)],
+        # The exercise's own 20-minute debrief closes the day.
+        "closing": [("Tabletop emergency exercise, on paper: briefing, injects and debrief", 120)],
+    },
+    "governance second half day": {
+        "limit": 210, "for": "the same group, after either governance plan",
+        "opening": [("Welcome back, and what people tried since", 10)],
+        "closing": [("Close and feedback", 10)],
+    },
+    "analyst half day": {
+        "limit": 210, "for": "analysts and data engineers",
+        "opening": [("Welcome, ground rules and a laptop check", 10)],
+        "closing": [("Close and feedback", 10)],
+    },
+    "analyst full day": {
+        "limit": 420, "for": "analysts and data engineers",
+        "opening": [("Welcome, ground rules and a laptop check", 10)],
+        "closing": [("Close and feedback", 10)],
+    },
+}
+BREAK, LUNCH = ("Break", 10), ("Lunch", 40)
+
+
+def _insert_near_middle(sequence: list[tuple[str, int]], start: int, stop: int, item: tuple[str, int]) -> int:
+    """Insert `item` at the gap between activities nearest the middle of sequence[start:stop]; return its index."""
+    middle = sum(minutes for _, minutes in sequence[start:stop]) / 2
+    elapsed, best, best_gap = 0, start + 1, float("inf")
+    for index in range(start, stop - 1):
+        elapsed += sequence[index][1]
+        if abs(elapsed - middle) < best_gap:
+            best, best_gap = index + 1, abs(elapsed - middle)
+    sequence.insert(best, item)
+    return best
+
+
+def _with_breaks(items: list[tuple[str, int]], full_day: bool) -> list[tuple[str, int]]:
+    """A break in the middle of a half day; a full day gets lunch in the middle and a break in each half."""
+    sequence = list(items)
+    if not full_day:
+        _insert_near_middle(sequence, 0, len(sequence), BREAK)
+        return sequence
+    lunch = _insert_near_middle(sequence, 0, len(sequence), LUNCH)
+    _insert_near_middle(sequence, lunch + 1, len(sequence), BREAK)
+    _insert_near_middle(sequence, 0, lunch, BREAK)
+    return sequence
+
+
+def plan_items(name: str) -> list[tuple[str, int, str | None]]:
+    """One plan's running order: (activity, minutes, notebook file or None), breaks included."""
+    plan = PLANS[name]
+    lessons = [(lesson_metadata(notebook)["title"], lesson_minutes(notebook), notebook.name)
+               for notebook in course_notebooks() if name in lesson_metadata(notebook).get("plans", [])]
+    links = {title: file for title, _, file in lessons}
+    items = [*plan["opening"], *[(title, minutes) for title, minutes, _ in lessons], *plan["closing"]]
+    return [(activity, minutes, links.get(activity)) for activity, minutes in _with_breaks(items, plan["limit"] > 210)]
+
+
+def lesson_minutes(notebook: Path) -> int:
+    lesson = lesson_metadata(notebook)
+    return lesson["teaching_minutes"] + lesson["exercise_minutes"]
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} hours {rest} minutes" if rest else f"{hours} hours"
+
+
+def plans_markdown() -> str:
+    out = ["<!-- Generated by scripts/generate_pages.py from notebook metadata: do not edit by hand. -->", ""]
+    for name, plan in PLANS.items():
+        items = plan_items(name)
+        total = sum(minutes for _, minutes, _ in items)
+        lessons = sum(file is not None for _, _, file in items)
+        out += [f"### {name.capitalize()}", "",
+                f"For {plan['for']}. {lessons} lessons; {_duration(total)} from start to finish, breaks included "
+                f"(a {'full' if plan['limit'] > 210 else 'half'} day here is at most {_duration(plan['limit'])}).", "",
+                "| Start | Activity | Minutes |", "| --- | --- | --- |"]
+        start = 0
+        for activity, minutes, file in items:
+            shown = f"[{activity}](../notebooks/{file})" if file else activity
+            out.append(f"| {_clock(start)} | {shown} | {minutes} |")
+            start += minutes
+        out += [f"| {_clock(start)} | End | |", ""]
+    return "\n".join(out)
+
+
+def lesson_header(lesson: dict) -> str:
+    """The first cell of a lesson notebook, written from its metadata so the two never disagree."""
+    audience = AUDIENCES[lesson.get("audience", "everyone")].lower()
+    return "\n".join([
+        f"# {lesson['title']}", "", "**Questions**", "", *[f"- {q}" for q in lesson["questions"]], "",
+        "**Objectives**", "", *[f"- {o}" for o in lesson["objectives"]], "",
+        f"**Time**: {lesson['teaching_minutes']} minutes teaching, {lesson['exercise_minutes']} minutes exercises.", "",
+        f"**For**: {audience}. **Code needed**: {lesson.get('code_needed', 'None').lower()}.", "",
+        f"**Prerequisites**: {'; '.join(lesson['prerequisites']) or 'none'}.",
+    ]).replace("..", ".")
+
+
+def stale_headers(write: bool) -> list[str]:
+    """Lesson notebooks whose first cell differs from the header their metadata gives (rewritten if `write`)."""
+    import nbformat
+
+    stale = []
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        book = nbformat.read(notebook, as_version=4)
+        header = lesson_header(lesson_metadata(notebook))
+        if book.cells[0].source == header:
+            continue
+        stale.append(notebook.relative_to(ROOT).as_posix())
+        if write:
+            book.cells[0].source = header
+            nbformat.write(book, notebook)
+            print(f"wrote the first cell of {notebook.relative_to(ROOT)}")
+    return stale
 
 
 def dictionary_markdown() -> str:
@@ -120,7 +257,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if a generated page is out of date")
     args = parser.parse_args()
     stale = []
-    pages = ((SCHEDULE, schedule_markdown()), (DICTIONARY, dictionary_markdown()), (TEMPLATES, templates_markdown()),
+    pages = ((SCHEDULE, schedule_markdown()), (PLANS_PAGE, plans_markdown()), (DICTIONARY, dictionary_markdown()), (TEMPLATES, templates_markdown()),
              (SELF_ASSESSMENT, self_assessment_markdown()))
     for path, text in pages:
         current = path.read_text(encoding="utf-8") if path.exists() else None
@@ -132,6 +269,9 @@ def main() -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
+    headers = stale_headers(write=not args.check)
+    if args.check:
+        stale += headers
     if stale:
         print(f"Out of date: {', '.join(stale)}. Run `make docs` and commit the result.", file=sys.stderr)
         return 1

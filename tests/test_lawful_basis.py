@@ -521,18 +521,96 @@ def test_the_suite_is_large_sourced_and_uses_only_known_codes():
 # The widget is a thin view over assess
 # ------------------------------------------------------------------------------------------------------------
 
+def _visible_widgets(widget):
+    """Every widget inside a view, depth first."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _visible_widgets(child)
+
+
 def test_decision_aid_shows_the_verdict_first_and_reports_bad_answers():
     from playbook.widgets import decision_aid
 
     view = decision_aid(start=SHIELDING)
-    *controls, answer = view.children
-    assert answer.value.index("can proceed once the listed needs are met") < answer.value.index("6(1)(e)")
-    assert "not legal advice" in answer.value
-    by_name = dict(zip(lb.QUESTIONS, controls))
-    by_name["special_category"].value = False  # contradicts patient information: the aid shows the problem
-    assert "answer special_category true" in answer.value
-    by_name["confidential_patient_information"].value = False
-    assert "can proceed once the listed needs are met" in answer.value
+    assert "can proceed once the listed needs are met" in view.verdict.value
+    assert "6(1)(e)" not in view.verdict.value and "6(1)(e)" in view.details.value  # the verdict line comes first
+    assert "not legal advice" in view.details.value
+    view.controls["special_category"].value = False  # contradicts patient information: the aid shows the problem
+    assert "contradict" in view.verdict.value
+    assert "“Health or special category data” yes" in view.details.value
+    assert "special_category" not in view.details.value
+    view.controls["confidential_patient_information"].value = False
+    assert "can proceed once the listed needs are met" in view.verdict.value
+
+
+def test_decision_aid_gives_the_same_verdict_as_assess_for_every_answer():
+    from playbook.widgets import decision_aid
+
+    view = decision_aid(start=SHIELDING)
+    view.controls["powers"]["copi_notice"].value = False
+    expected = assess({**SHIELDING, "powers": ["statutory_function"]})
+    assert f"Verdict: {expected.verdict.value}" in view.verdict.value
+    for point in expected.points:
+        assert f"{point.source}: {point.pinpoint}" in view.details.value
+
+
+def test_decision_aid_says_what_changed_in_plain_words():
+    from playbook.widgets import decision_aid
+
+    view = decision_aid(start=SHIELDING)
+    assert "nothing yet" in view.changed.value
+    view.controls["powers"]["copi_notice"].value = False
+    line = view.changed.value
+    assert "What changed" in line and "“COPI notice”" in line and "unticked" in line
+    assert "from “can proceed once the listed needs are met” to “do not share on this basis”" in line
+    view.controls["life_or_death"].value = True
+    line = view.changed.value
+    assert "“Life or death, no other way” from no to yes" in line
+    assert "the verdict stays “do not share on this basis”" in line
+    assert "New:" in view.details.value  # the points the change brought in are marked
+    view.controls["identifiability"].value = "anonymised"
+    assert "from identifiable data to anonymised data" in view.changed.value
+    for text in (view.changed.value, view.verdict.value, view.details.value):
+        assert "_" not in re.sub(r"<[^>]+>", "", text)
+
+
+def test_decision_aid_labels_are_plain_words_and_powers_are_tick_boxes():
+    import ipywidgets as w
+
+    from playbook.widgets import decision_aid
+
+    view = decision_aid(start=SHIELDING)
+    everything = list(_visible_widgets(view))
+    assert not [x for x in everything if isinstance(x, w.SelectMultiple)]  # no Ctrl-click
+    assert set(view.controls["powers"]) == set(lb.POWERS)
+    assert all(isinstance(box, w.Checkbox) for box in view.controls["powers"].values())
+    for widget in everything:
+        for words in (getattr(widget, "description", ""), getattr(widget, "tooltip", "") or ""):
+            assert "_" not in words, words
+        if isinstance(widget, w.Dropdown):
+            assert all("_" not in label for label in widget.options if isinstance(label, str))
+            assert all("_" not in label for label, _ in widget.options if isinstance(label, tuple))
+            assert all("_" not in label for label in widget._options_labels)
+        if isinstance(widget, w.HTML) and widget is not view.details:
+            assert "_" not in re.sub(r"<[^>]+>|class=\S+|\.playbook-aid\S*", "", widget.value), widget.value
+
+
+def test_decision_aid_keeps_the_verdict_beside_the_questions():
+    import ipywidgets as w
+
+    from playbook.widgets import decision_aid
+
+    view = decision_aid(start=SHIELDING)
+    assert isinstance(view, w.HBox) and len(view.children) == 2  # questions left, verdict right
+    left, right = view.children
+    for part in (view.changed, view.verdict, view.details):
+        assert part in list(_visible_widgets(right)) and part not in list(_visible_widgets(left))
+    questions = [x for x in _visible_widgets(left) if isinstance(x, (w.Checkbox, w.Dropdown))]
+    assert len(questions) == len(lb.QUESTIONS) - 1 + len(lb.POWERS)
+    # Two questions a row: with headings, the left column is about 20 rows of 28 pixels, under 600.
+    rows = sum(-(-len(g.children) // 2) for g in _visible_widgets(left) if isinstance(g, w.GridBox))
+    headings = sum(isinstance(x, w.HTML) and "<h4>" in x.value for x in _visible_widgets(left))
+    assert rows * 30 + headings * 26 <= 600
 
 
 def test_decision_aid_needs_every_answer_it_cannot_guess():
