@@ -315,3 +315,14 @@ def test_rerun_replaces_its_own_output(tmp_path):
 def test_config_rejects_impossible_rates():
     with pytest.raises(ValueError, match="spl_death_rate"):
         dataclasses.replace(TEACHING, spl_death_rate=1.5)
+
+
+def test_the_generator_imports_nothing_from_playbook():
+    """Decision record 0003: the synthetic data stands alone, so it can be given away without the course code."""
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "synthetic_data"
+    offenders = [path.name for path in package.rglob("*.py")
+                 if re.search(r"^\s*(from|import)\s+playbook\b", path.read_text(encoding="utf-8"), flags=re.M)]
+    assert not offenders, f"synthetic_data imports playbook in {offenders}: see docs/decisions/0003"
