@@ -64,7 +64,7 @@ class _SpecLoader(yaml.SafeLoader):
     """YAML's safe loader (no ``!!python/object`` tags) that also refuses aliases: a specification has no need
     of them, and an alias bomb (a few KB that expand to billions of values) must not reach the validator."""
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(

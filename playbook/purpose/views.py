@@ -13,10 +13,12 @@ from playbook.purpose.enforcement import check_field
 from playbook.purpose.model import PurposeSpec
 
 if TYPE_CHECKING:
-    pass
+    import pandas as pd
 
 
-def field_table(spec: PurposeSpec, fields: Sequence[str] | None = None, recipients: Sequence[str] | None = None):
+def field_table(
+    spec: PurposeSpec, fields: Sequence[str] | None = None, recipients: Sequence[str] | None = None
+) -> pd.DataFrame:
     """A pandas table of :func:`check_field` for every recipient and field: the static view of the field picker.
 
     Rows are sorted by recipient then field, so the table is the same on every run.
@@ -33,7 +35,7 @@ def field_table(spec: PurposeSpec, fields: Sequence[str] | None = None, recipien
     return pd.DataFrame(rows, columns=["recipient", "field", "decision", "reason"])
 
 
-def field_matrix(spec: PurposeSpec):
+def field_matrix(spec: PurposeSpec) -> pd.DataFrame:
     """A recipients-by-fields grid of 'yes' / '-' showing at a glance who receives what."""
     import pandas as pd
 
@@ -61,7 +63,7 @@ def source_columns(spec: PurposeSpec, table: str, fields: Sequence[str] | None =
     return out
 
 
-def catalogue_table(spec: PurposeSpec):
+def catalogue_table(spec: PurposeSpec) -> pd.DataFrame:
     """One row per field in the catalogue: what it holds, where it comes from and who receives it."""
     import pandas as pd
 
@@ -77,7 +79,7 @@ def catalogue_table(spec: PurposeSpec):
     return pd.DataFrame(rows, columns=["field", "source", "description", "recipients"])
 
 
-def recipients_table(spec: PurposeSpec):
+def recipients_table(spec: PurposeSpec) -> pd.DataFrame:
     """One row per recipient: who they are, their role, uses and row scope."""
     import pandas as pd
 
