@@ -353,9 +353,8 @@ def service_records(
     out = out.drop(columns=[c for cols in from_spl.values() if len(cols) > 1 for c in cols])
 
     # NHS numbers as whole numbers: joining on integers is many times faster than on text at national scale.
-    def key(values: pd.Series) -> pd.Series:  # spaces and hyphens removed, as people type them
-        text = values.astype("string").str.replace(" ", "", regex=False).str.replace("-", "", regex=False)
-        return pd.to_numeric(text, errors="coerce")
+    def key(values: pd.Series) -> pd.Series:  # cleaned as everywhere else: spaces and hyphens removed
+        return pd.to_numeric(identifiers.clean_nhs_number(values), errors="coerce")
 
     reg_key = key(registrations["nhs_number"])
     regs = registrations.assign(_key=reg_key).dropna(subset=["_key"])
