@@ -31,7 +31,15 @@ from playbook.purpose.enforcement import Decision, check_field, check_request
 from playbook.purpose.errors import SHOWN_PROBLEMS, SpecError, shorten
 from playbook.purpose.legal_checks import needs_appropriate_policy_document, semantic_problems
 from playbook.purpose.loading import builtin_mapping, builtin_names, load_builtin, load_spec, load_yaml, parse_spec
-from playbook.purpose.model import FieldDefinition, LawfulBasis, Organisation, PurposeSpec, Recipient, RowFilter
+from playbook.purpose.model import (
+    FieldDefinition,
+    LawfulBasis,
+    Organisation,
+    PurposeSpec,
+    Recipient,
+    RowFilter,
+    not_a_recipient,
+)
 from playbook.purpose.values import (
     FALSE_WORDS,
     INVISIBLE,
@@ -94,6 +102,7 @@ __all__ = [
     "load_spec",
     "load_yaml",
     "needs_appropriate_policy_document",
+    "not_a_recipient",
     "parse_spec",
     "recipients_table",
     "semantic_problems",

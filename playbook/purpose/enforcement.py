@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from playbook.purpose.errors import shorten
-from playbook.purpose.model import PurposeSpec
+from playbook.purpose.model import PurposeSpec, not_a_recipient
 
 
 @dataclass(frozen=True)
@@ -58,15 +58,7 @@ def check_field(spec: PurposeSpec, recipient_id: str, field_name: str, on: _dt.d
     if late:
         return Decision(False, recipient_id, field_name, (late,))
     if recipient_id not in spec.recipients:
-        return Decision(
-            False,
-            recipient_id,
-            field_name,
-            (
-                f"{shorten(recipient_id)} is not a recipient under this purpose (recipients: "
-                f"{', '.join(sorted(spec.recipients))}).",
-            ),
-        )
+        return Decision(False, recipient_id, field_name, (not_a_recipient(spec, recipient_id),))
     rec = spec.recipients[recipient_id]
     if field_name in rec.fields:
         return Decision(True, recipient_id, field_name, (rec.fields[field_name],))
@@ -115,10 +107,7 @@ def check_request(
             f"({', '.join(sorted(spec.permitted_uses))}). The purpose is: {spec.purpose}"
         )
     if requester not in spec.recipients:
-        reasons.append(
-            f"{shorten(requester)} is not a recipient named in the specification. A new recipient needs its "
-            "own decision on lawful basis and risk, not an extract."
-        )
+        reasons.append(not_a_recipient(spec, requester, name_others=False))
     else:
         rec = spec.recipients[requester]
         if use in spec.permitted_uses and use not in rec.uses:

@@ -171,12 +171,26 @@ class PurposeSpec:
     version: str | None = None  # as written in the file, so drafts can name the version they came from
     status: str | None = None  # for example "teaching example" or "approved"
 
-    def recipient(self, recipient_id: str) -> Recipient:
-        """The recipient with this id, or a KeyError that lists the ids the specification knows."""
+    def recipient(self, recipient_id: str, error: type[Exception] = KeyError) -> Recipient:
+        """The recipient with this id. Otherwise raises ``error`` (a KeyError unless the caller has its own, such
+        as an extract or a draft error) with :func:`not_a_recipient`, which lists the ids the specification knows.
+        """
         try:
             return self.recipients[recipient_id]
         except KeyError:
-            known = ", ".join(sorted(self.recipients))
-            raise KeyError(
-                f"no recipient {shorten(recipient_id)} in specification {shorten(self.id)}; known: {known}"
-            ) from None
+            raise error(not_a_recipient(self, recipient_id)) from None
+
+
+def not_a_recipient(spec: PurposeSpec, recipient_id: str, name_others: bool = True) -> str:
+    """The one message for a recipient the specification does not name, wherever it is looked up.
+
+    ``name_others`` adds the ids it does name, so a mistyped id is easy to fix; a refusal sent to the requester
+    (:func:`~playbook.purpose.check_request`) leaves them out, as it does not need to know who else receives data.
+    """
+    message = (
+        f"{shorten(recipient_id)} is not a recipient named in the specification. A new recipient needs its own "
+        "decision on lawful basis and risk, not an extract."
+    )
+    if name_others:
+        message += f" Specification {shorten(spec.id)} names: {', '.join(sorted(spec.recipients))}."
+    return message
