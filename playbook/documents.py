@@ -156,15 +156,6 @@ def _resolve(spec: PurposeSpec | Mapping[str, Any] | os.PathLike) -> tuple[Purpo
     return checked, label
 
 
-def _recipient(spec: PurposeSpec, recipient_id: str) -> Recipient:
-    if recipient_id not in spec.recipients:
-        raise DraftError(
-            f"no recipient {recipient_id!r} in specification {spec.id!r}; "
-            f"valid recipients: {', '.join(sorted(spec.recipients))}"
-        )
-    return spec.recipients[recipient_id]
-
-
 def assess_recipient(spec: PurposeSpec, recipient_id: str, answers: Mapping[str, Any]) -> lawful_basis.Assessment:
     """Run the lawful-basis decision model for one recipient.
 
@@ -175,7 +166,7 @@ def assess_recipient(spec: PurposeSpec, recipient_id: str, answers: Mapping[str,
     clash = sorted(set(answers) & set(SPEC_ANSWERS))
     if clash:
         raise DraftError(f"answers {', '.join(clash)} come from the specification; remove them from answers")
-    recipient = _recipient(spec, recipient_id)
+    recipient = spec.recipient(recipient_id, DraftError)
     return lawful_basis.assess(
         {
             **answers,
@@ -455,7 +446,7 @@ def draft(
                     f"there is one {doc.title.lower()} per recipient; give a recipient, one of: "
                     f"{', '.join(sorted(checked.recipients))}"
                 )
-            recipient = _recipient(checked, recipient_id)
+            recipient = checked.recipient(recipient_id, DraftError)
             if not doc.applies_to(recipient):
                 raise DraftError(
                     f"{doc.title.lower()} are only for processors, and recipient {recipient_id!r} "

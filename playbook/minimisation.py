@@ -161,16 +161,6 @@ def _exceptions(records: pd.DataFrame, unknown: np.ndarray, tests: list[tuple[st
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _recipient(spec: purpose.PurposeSpec, recipient_id: str) -> purpose.Recipient:
-    if recipient_id not in spec.recipients:
-        raise ExtractError(
-            f"unknown recipient {recipient_id!r}: specification {spec.id!r} names "
-            f"{', '.join(sorted(spec.recipients))}. A new recipient needs its own entry, with a "
-            "justification for every field, before it receives anything."
-        )
-    return spec.recipients[recipient_id]
-
-
 def make_extract(
     spec: purpose.PurposeSpec,
     recipient_id: str,
@@ -196,7 +186,7 @@ def make_extract(
     ``records`` must use the specification's field names as column names: :func:`service_records` renames the
     list's columns by reading each field's ``source``.
     """
-    recipient = _recipient(spec, recipient_id)
+    recipient = spec.recipient(recipient_id, ExtractError)
     wanted = list(recipient.fields) if fields is None else list(dict.fromkeys(fields))
     if not wanted:
         raise ExtractError(f"no fields asked for recipient {recipient_id!r}")
@@ -285,7 +275,7 @@ def make_extract(
 
 def withheld(spec: purpose.PurposeSpec, recipient_id: str, columns) -> pd.DataFrame:
     """Every column of the source that the recipient does not receive, with the reason: the refusals at a glance."""
-    _recipient(spec, recipient_id)
+    spec.recipient(recipient_id, ExtractError)
     rows = []
     for name in columns:
         decision = purpose.check_field(spec, recipient_id, name)
@@ -353,9 +343,8 @@ def service_records(
     out = out.drop(columns=[c for cols in from_spl.values() if len(cols) > 1 for c in cols])
 
     # NHS numbers as whole numbers: joining on integers is many times faster than on text at national scale.
-    def key(values: pd.Series) -> pd.Series:  # spaces and hyphens removed, as people type them
-        text = values.astype("string").str.replace(" ", "", regex=False).str.replace("-", "", regex=False)
-        return pd.to_numeric(text, errors="coerce")
+    def key(values: pd.Series) -> pd.Series:  # cleaned as everywhere else: spaces and hyphens removed
+        return pd.to_numeric(identifiers.clean_nhs_number(values), errors="coerce")
 
     reg_key = key(registrations["nhs_number"])
     regs = registrations.assign(_key=reg_key).dropna(subset=["_key"])

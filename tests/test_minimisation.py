@@ -75,7 +75,7 @@ def test_withheld_lists_every_column_not_sent_and_why():
 
 
 def test_unknown_recipient_is_named():
-    with pytest.raises(m.ExtractError, match=r"unknown recipient 'police'.*names dwp_contact_centre"):
+    with pytest.raises(m.ExtractError, match=r"'police' is not a recipient.* names: dwp_contact_centre"):
         m.make_extract(SPEC, "police", records())
 
 

@@ -137,7 +137,7 @@ def test_catalogue_table_shows_source_and_recipients():
 
 
 def test_unknown_recipient_lookup_names_the_known_ones():
-    with pytest.raises(KeyError, match="known: dwp_contact_centre"):
+    with pytest.raises(KeyError, match="'police' is not a recipient.* names: dwp_contact_centre"):
         SPEC.recipient("police")
 
 
@@ -627,7 +627,7 @@ def test_field_outside_the_catalogue():
 
 def test_field_for_an_unknown_recipient():
     d = check_field(SPEC, "police", "postcode")
-    assert not d.allowed and "'police' is not a recipient under this purpose" in d.reason
+    assert not d.allowed and "'police' is not a recipient named in the specification" in d.reason
 
 
 def test_field_outside_the_dates():
