@@ -18,6 +18,7 @@ An existing pack is never overwritten, because learners may have written in it.
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import sys
 from pathlib import Path
@@ -45,9 +46,28 @@ class PackError(ValueError):
     """A notebook uses MyST the pack cannot rewrite, or would leak a solution: fix the notebook or this script."""
 
 
-def _role(match: re.Match) -> str:
-    """A role as plain text: its visible text, and a working link where it points at another lesson."""
+def _formatted(text: str, spec: str) -> str:
+    """A glued value as MyST-NB shows it: myst_nb.core.variables.format_plain_text, restated because the lighter
+    install that makes the pack has no MyST-NB."""
+    try:
+        value = ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        value = text
+    if not spec:
+        return str(value)
+    kind = spec[-1]
+    value = str(value) if kind == "s" else int(value) if kind in "bcdoxX" else float(value) if kind in "eEfFgGn%" else value
+    return format(value, spec)
+
+
+def _role(match: re.Match, glued: dict[str, str]) -> str:
+    """A role as plain text: its visible text, a glued figure's value, and a link where it points at another lesson."""
     name, content = match.groups()
+    if name.startswith("glue"):
+        key, spec = content.rsplit(":", 1) if name == "glue:text" and ":" in content else (content, "")
+        if key not in glued:
+            raise PackError(f"{{{name}}}`{content}` names a value the notebook never glues")
+        return _formatted(glued[key], spec or "s") if name == "glue:text" else _formatted(glued[key], "")
     titled = re.fullmatch(r"(.*?)\s*<([^<>]*)>", content, flags=re.S)
     text, target = titled.groups() if titled else (content, content)
     page = target.rsplit("/", 1)[-1]
@@ -58,9 +78,20 @@ def _role(match: re.Match) -> str:
     return text.strip()
 
 
-def _inline(text: str) -> str:
+def _inline(text: str, glued: dict[str, str]) -> str:
     """Roles rewritten, citations dropped, and links to book chapters (absent from the pack) kept as their text."""
-    return CHAPTER_LINK.sub(r"\1", ROLE.sub(_role, CITATION_ROLE.sub("", text)))
+    return CHAPTER_LINK.sub(r"\1", ROLE.sub(lambda match: _role(match, glued), CITATION_ROLE.sub("", text)))
+
+
+def glued_values(notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """Every value the notebook glues with MyST-NB (name: its text/plain form), read from the stored outputs."""
+    values = {}
+    for cell in notebook.cells:
+        for out in cell.get("outputs", []):
+            scrap = out.get("metadata", {}).get("scrapbook")
+            if scrap:
+                values[scrap["name"]] = out["data"].get(scrap.get("mime_prefix", "") + "text/plain", "")
+    return values
 
 
 def _block_end(lines: list[str], start: int, fence: str) -> int:
@@ -104,9 +135,11 @@ def _directive(name: str, argument: str, options: dict[str, str], body: str, fad
     raise PackError(f"the pack cannot rewrite the MyST directive {{{name}}}: add it to scripts/learner_pack.py")
 
 
-def plain_markdown(text: str, faded: list[str] | None = None) -> str:
-    """MyST as plain Markdown that JupyterLab shows as intended. Faded exercise code is appended to `faded`."""
+def plain_markdown(text: str, faded: list[str] | None = None, glued: dict[str, str] | None = None) -> str:
+    """MyST as plain Markdown that JupyterLab shows as intended. Faded exercise code is appended to `faded`;
+    glued figures take their values from `glued`."""
     faded = [] if faded is None else faded
+    glued = {} if glued is None else glued
     lines, out, plain, index = text.splitlines(), [], [], 0
     while index < len(lines):
         fence = FENCE.match(lines[index].strip())
@@ -116,7 +149,7 @@ def plain_markdown(text: str, faded: list[str] | None = None) -> str:
             index += 1
             continue
         if plain:
-            out.append(_inline("\n".join(plain)))
+            out.append(_inline("\n".join(plain), glued))
             plain = []
         end = _block_end(lines, index, fence.group(1))
         if not directive:
@@ -128,25 +161,25 @@ def plain_markdown(text: str, faded: list[str] | None = None) -> str:
             key, value = OPTION.match(inside[0]).groups()  # type: ignore[union-attr]
             options[key] = value
             inside = inside[1:]
-        body = plain_markdown("\n".join(inside).strip("\n"), faded)
+        body = plain_markdown("\n".join(inside).strip("\n"), faded, glued)
         name, argument = directive.groups()
-        out.append(_directive(name, _inline(argument), options, body, faded))
+        out.append(_directive(name, _inline(argument, glued), options, body, faded))
         index = end + 1
     if plain:
-        out.append(_inline("\n".join(plain)))
+        out.append(_inline("\n".join(plain), glued))
     return "\n".join(out)
 
 
 def learner_version(notebook: nbformat.NotebookNode, keep_outputs: bool, name: str = "") -> nbformat.NotebookNode:
     """The learner's copy of one lesson (see the module docstring)."""
-    cells = []
+    cells, glued = [], glued_values(notebook)
     for cell in notebook.cells:
         if SOLUTION_TAG in cell.metadata.get("tags", []):
             continue
         if cell.cell_type == "markdown":
             faded: list[str] = []
             try:
-                cell.source = plain_markdown(cell.source, faded)
+                cell.source = plain_markdown(cell.source, faded, glued)
             except PackError as error:
                 raise PackError(f"{name} cell {len(cells)}: {error}") from None
             cells.append(cell)
@@ -156,8 +189,9 @@ def learner_version(notebook: nbformat.NotebookNode, keep_outputs: bool, name: s
                 cells.append(answer)
             continue
         if cell.cell_type == "code":
-            if keep_outputs:
-                cell.outputs = [out for out in cell.outputs if WIDGET_VIEW not in out.get("data", {})]
+            if keep_outputs:  # widgets show as text until run; glued values are already in the prose
+                cell.outputs = [out for out in cell.outputs if WIDGET_VIEW not in out.get("data", {})
+                                and not out.get("metadata", {}).get("scrapbook")]
             else:
                 cell.outputs, cell.execution_count = [], None
         cells.append(cell)

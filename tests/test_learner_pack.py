@@ -91,3 +91,19 @@ def test_learner_pack_refuses_to_overwrite(tmp_path):
                             text=True)
     assert result.returncode == 1 and "learners' work" in result.stderr
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "a learner's own work"
+
+
+def test_glued_figures_become_their_stored_values():
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("glue(...)")
+    code.outputs = [nbformat.v4.new_output(
+        "display_data", data={"application/papermill.record/text/plain": "2264"},
+        metadata={"scrapbook": {"name": "unique", "mime_prefix": "application/papermill.record/"}})]
+    notebook.cells = [code, nbformat.v4.new_markdown_cell("{glue:text}`unique:,d` records, {glue}`unique` unique.")]
+    pack = learner_pack.learner_version(notebook, keep_outputs=True)
+    assert pack.cells[1].source == "2,264 records, 2264 unique."
+    assert pack.cells[0].outputs == [], "a glued value is shown in the prose, not as an output JupyterLab cannot draw"
+    with pytest.raises(learner_pack.PackError, match="never glues"):
+        learner_pack.plain_markdown("{glue:text}`missing`", glued={})

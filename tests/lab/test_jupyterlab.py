@@ -109,3 +109,4 @@ def test_a_learner_sees_rendered_text_and_no_solutions(lab, browser, lesson):
         assert line not in text, f"{lesson}: solution text visible to learners: {line[:80]}"
     assert "### Exercise" not in text and ("Exercise:" in text), f"{lesson}: exercises not rendered as headings"
     assert not toasts, f"{lesson}: a pop-up covers the notebook: {toasts}"
+    assert "No renderer could be found" not in text, f"{lesson}: an output JupyterLab cannot draw is shown"
