@@ -49,7 +49,7 @@ format: $(STAMP)
 	$(BIN)/ruff format
 
 unit: $(STAMP) java
-	$(BIN)/pytest tests --ignore=tests/site -q
+	$(BIN)/pytest tests --ignore=tests/site --ignore=tests/lab -q
 	@echo "Branch coverage of the lawful-basis decision model (must stay at 100%):"
 	$(BIN)/python -m coverage run --branch --include=playbook/lawful_basis.py -m pytest tests/test_lawful_basis.py -q
 	$(BIN)/python -m coverage report --fail-under=100 -m
