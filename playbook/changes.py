@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
+import outbox
 from playbook.identifiers import clean_nhs_number, valid_nhs_number
-from playbook.segmentation import write_folder_atomically
+from playbook.segmentation import TAG
 
 NO_REASON = "not in the new version (no reason given)"
 NHS_KEY = "nhs_number"  # a key of this name must hold valid NHS numbers
@@ -48,14 +50,11 @@ class Changes:
         return pd.DataFrame(rows, columns=["change", "reason", "records"])
 
     def write(self, folder: str | Path, *, overwrite: bool = False) -> list[str]:
-        """Write additions, removals, amendments and exceptions as CSV files into ``folder`` in one atomic step."""
+        """Write additions, amendments, exceptions and removals as CSV files, with a ``manifest.csv`` of counts and
+        checksums, into ``folder`` in one atomic step (:mod:`outbox`); return the names of the four files."""
         names = ["additions", "amendments", "exceptions", "removals"]
-
-        def write(tmp: Path) -> None:
-            for name in names:
-                getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
-
-        write_folder_atomically(folder, write, overwrite=overwrite)
+        tables = {name: pa.Table.from_pandas(getattr(self, name), preserve_index=False) for name in names}
+        outbox.write_delivery(folder, tables, fmt="csv", tag=TAG, replace=overwrite)
         return [f"{name}.csv" for name in names]
 
 

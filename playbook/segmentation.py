@@ -8,25 +8,17 @@ writes the files so that a reader never sees a half-written folder, and never ou
 
 from __future__ import annotations
 
-import glob
-import hashlib
-import os
-import re
-import shutil
-import tempfile
-import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
+import outbox
 from playbook.identifiers import standardise_postcode
-from playbook.safe_names import UnsafeNameError, path_inside, safe_file_stem, shorten
+from playbook.safe_names import UnsafeNameError, safe_file_stem
 
 REASONS = {
     "missing_la_code": "no local authority code",
@@ -36,7 +28,7 @@ REASONS = {
     "unsafe_la_code": "local authority code cannot be used as a file name",
     "clashing_la_code": "local authority code differs from another only in upper and lower case, so their files clash",
 }
-FORMATS = ("parquet", "csv")
+FORMATS = outbox.FORMATS
 #: The files :func:`write_extracts` writes itself; no authority's extract may take these names.
 OWN_FILES = ("exceptions", "manifest")
 
@@ -148,124 +140,19 @@ def check_segmentation(records: pd.DataFrame, result: Segmented) -> None:
     assert result.exceptions["reason"].fillna("").ne("").all(), "an exception has no reason"
 
 
-def _write_table(table: pa.Table, path: Path, fmt: str) -> None:
-    if fmt == "parquet":
-        pq.write_table(table, path)
-    else:
-        pacsv.write_csv(table, path)
+#: The tag in the names of the temporary folders a delivery's write makes beside its destination.
+TAG = "delivery"
+run_has_ended = outbox.run_has_ended  # the linker's scratch folders use the same rule
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-#: Marks the temporary folders made beside a destination (``.<name>.partial-<process id>-<random>``), so that a
-#: later run can recognise and remove what a killed run left: they hold personal data.
-TEMP_MARK = ".partial-"
-OLD_MARK = ".previous-"
-#: Where a process cannot be asked whether it is still running, a temporary folder this old counts as left over.
-STALE_AFTER_SECONDS = 24 * 3600
-
-
-def _temporary(folder: Path, mark: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f".{folder.name}{mark}{os.getpid()}-", dir=folder.parent))
-
-
-def run_has_ended(pid: int, path: Path) -> bool:
-    """True if the process that made ``path`` has gone, or ``path`` is over a day old (process ids are reused, and
-    only POSIX can be asked safely: on Windows ``os.kill`` would end the process)."""
-    if pid == os.getpid():
-        return False
-    if os.name == "posix":
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except OSError:
-            pass  # it exists but belongs to someone else
-    try:
-        return time.time() - path.stat().st_mtime > STALE_AFTER_SECONDS
-    except FileNotFoundError:  # another run has just removed it
-        return False
-
-
-def _remove_stale(folder: Path) -> None:
-    """Clear up after killed runs writing ``folder``: put back a previous output cut off mid-swap, delete the rest."""
-    for mark in (OLD_MARK, TEMP_MARK):  # previous outputs first, so one is restored before anything is deleted
-        pattern = re.compile(re.escape(f".{folder.name}{mark}") + r"(\d{1,9})-\w+")
-        for path in folder.parent.glob(glob.escape(f".{folder.name}{mark}") + "*"):
-            found = pattern.fullmatch(path.name)
-            if not found or path.is_symlink() or not path.is_dir() or not run_has_ended(int(found[1]), path):
-                continue
-            if mark == OLD_MARK and (path / "previous").is_dir() and not os.path.lexists(folder):
-                os.replace(path / "previous", folder)
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _listed_in_manifest(folder: Path) -> set[str]:
-    try:
-        listed = pd.read_csv(folder / "manifest.csv", usecols=["file"], dtype=str)["file"].dropna()
-    except (OSError, ValueError):  # no manifest, or not one of ours
-        return set()
-    return {"manifest.csv", *listed}
-
-
-def _check_replaceable(folder: Path, new: Path) -> None:
-    """Refuse to replace a folder holding anything this writer would not have written: it may be a person's work.
-
-    Ours are the files the new write makes, and those listed in the old folder's ``manifest.csv`` (yesterday's
-    delivery may have had another authority's file).
-    """
-    ours = {p.name for p in new.iterdir()} | _listed_in_manifest(folder)
-    strangers = sorted(p.name for p in folder.iterdir() if p.name not in ours)
-    if strangers:
-        shown = ", ".join(repr(shorten(name)) for name in strangers[:5]) + (" and others" if len(strangers) > 5 else "")
-        raise FileExistsError(
-            f"{folder} holds {shown}, which this writer did not write, so it will not replace it: "
-            "move them out or choose a new folder (nothing was changed)"
-        )
-
-
-def write_folder_atomically(folder: str | Path, write, *, overwrite: bool = False) -> Path:
+def write_folder_atomically(folder: str | Path, write: Callable[[Path], object], *, overwrite: bool = False) -> Path:
     """Call ``write(tmp)`` to fill a temporary folder beside ``folder``, then move it into place in one step.
 
-    A reader (or a scheduled upload) sees the old folder or the complete new one (or, for the instant between two
-    renames when replacing, no folder), never a partial set of files. If writing fails or is interrupted, the
-    temporary folder is removed and any existing folder is untouched (put back, if the swap had begun); a later
-    run removes temporary folders that killed runs left behind. An existing folder is replaced only with
-    ``overwrite=True``, and only if it holds nothing but files this writer writes.
+    The one writer of the project (:mod:`outbox`): a reader sees the old folder or the complete new one, never a
+    partial set of files; an existing folder is replaced only with ``overwrite=True``, and only if it holds
+    nothing but the files its ``manifest.csv`` lists.
     """
-    folder = Path(folder)
-    _remove_stale(folder)
-    if os.path.lexists(folder):
-        if not folder.is_dir():
-            raise FileExistsError(f"{folder} exists and is not a folder: choose another destination")
-        if not overwrite:
-            raise FileExistsError(f"{folder} already exists: choose a new folder or pass overwrite=True")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary(folder, TEMP_MARK)
-    old = None
-    try:
-        write(tmp)
-        if os.path.lexists(folder):
-            _check_replaceable(folder, tmp)
-            old = _temporary(folder, OLD_MARK)
-            os.replace(folder, old / "previous")
-        os.replace(tmp, folder)
-    except BaseException:  # KeyboardInterrupt too: never leave personal data in a temporary folder
-        if old is not None and not os.path.lexists(folder) and os.path.lexists(old / "previous"):
-            os.replace(old / "previous", folder)
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return folder
+    return outbox.write_folder(folder, write, tag=TAG, replace=overwrite, owned=outbox.listed_in_manifest, private=True)
 
 
 def write_extracts(
@@ -282,15 +169,13 @@ def write_extracts(
     stems: dict[str, str] = {}
     for code in sorted(result.extracts, key=str):
         stems[code] = safe_file_stem(code, "local authority code", reserved=[*OWN_FILES, *stems.values()])
-    rows = []
-
-    def write(tmp: Path) -> None:
-        parts = [(stems[code], frame) for code, frame in result.extracts.items()]
-        for stem, frame in sorted(parts, key=lambda part: part[0]) + [("exceptions", result.exceptions)]:
-            path = path_inside(tmp, f"{stem}.{fmt}")
-            _write_table(pa.Table.from_pandas(frame, preserve_index=False), path, fmt)
-            rows.append({"file": path.name, "records": len(frame), "sha256": _sha256(path)})
-        pd.DataFrame(rows).to_csv(tmp / "manifest.csv", index=False)
-
-    write_folder_atomically(folder, write, overwrite=overwrite)
+    tables = {stems[code]: frame for code, frame in result.extracts.items()}
+    tables = {stem: tables[stem] for stem in sorted(tables)} | {"exceptions": result.exceptions}
+    rows = outbox.write_delivery(
+        folder,
+        {stem: pa.Table.from_pandas(frame, preserve_index=False) for stem, frame in tables.items()},
+        fmt=fmt,
+        tag=TAG,
+        replace=overwrite,
+    )
     return pd.DataFrame(rows)

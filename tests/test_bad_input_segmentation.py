@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import outbox
 from playbook import segmentation
 from playbook.safe_names import UnsafeNameError, path_inside, safe_file_stem
 from playbook.segmentation import REASONS, Segmented, check_segmentation, segment, write_extracts
@@ -155,9 +156,9 @@ if sys.argv[2] == "between-renames":
     real = os.replace
     def replace(src, dst):
         real(src, dst)
-        if Path(dst).name == "previous":
+        if Path(dst).parent.name.endswith(".old"):  # the previous output moved aside
             os._exit(9)
-    segmentation.os.replace = replace
+    os.replace = replace
 segmentation.write_folder_atomically(sys.argv[1], write, overwrite=True)
 """
 
@@ -177,7 +178,7 @@ def test_a_later_run_cleans_up_after_a_killed_run_and_keeps_the_previous_output(
 
 
 def test_a_temporary_folder_of_a_running_writer_is_left_alone(tmp_path):
-    mine = tmp_path / f".out{segmentation.TEMP_MARK}{os.getpid()}-abc"
+    mine = tmp_path / f".out.{segmentation.TAG}-{os.getpid()}-abc.partial"
     mine.mkdir()
     write_extracts(delivery(), tmp_path / "out", fmt="csv")
     assert mine.exists()
@@ -194,7 +195,7 @@ def test_an_interrupted_write_leaves_the_previous_output_whole(tmp_path, monkeyp
     before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
     where, at = point
     calls = []
-    real_table, real_replace = segmentation._write_table, os.replace
+    real_table, real_replace = outbox.write_table, os.replace
 
     def counting(real, kind):
         def call(*args):
@@ -205,8 +206,8 @@ def test_an_interrupted_write_leaves_the_previous_output_whole(tmp_path, monkeyp
             return real(*args)
         return call
 
-    monkeypatch.setattr(segmentation, "_write_table", counting(real_table, "table"))
-    monkeypatch.setattr(segmentation.os, "replace", counting(real_replace, "replace"))
+    monkeypatch.setattr(outbox, "write_table", counting(real_table, "table"))
+    monkeypatch.setattr(os, "replace", counting(real_replace, "replace"))
     with pytest.raises(KeyboardInterrupt):
         write_extracts(delivery(["E08000025", "E06000001", "E06000001"]), tmp_path / "out", fmt="csv",
                        overwrite=True)

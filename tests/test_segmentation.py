@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import outbox
 from playbook import segmentation
 from playbook.segmentation import REASONS, check_segmentation, segment, write_extracts
 
@@ -105,7 +106,7 @@ def test_writing_is_all_or_nothing(tmp_path, monkeypatch):
             raise OSError("disk full")
         path.write_text("partial")
 
-    monkeypatch.setattr(segmentation, "_write_table", failing)
+    monkeypatch.setattr(outbox, "write_table", failing)
     with pytest.raises(OSError):
         write_extracts(result, tmp_path / "out", fmt="csv", overwrite=True)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == before
