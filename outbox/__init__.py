@@ -61,7 +61,8 @@ def shorten(value: object, limit: int = 80) -> str:
 def _needs_quotes(table: pa.Table) -> bool:
     """Whether any text value holds a comma, quote or line break, so the CSV must quote its text."""
     for column in table.columns:
-        if pa.types.is_string(column.type) and pc.any(pc.match_substring_regex(column, r'[,"\r\n]')).as_py():
+        text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        if text and pc.any(pc.match_substring_regex(column, r'[,"\r\n]')).as_py():
             return True
     return False
 

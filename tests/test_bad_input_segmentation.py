@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import outbox
 from playbook import segmentation
+from playbook.delivery import exceptions_table
 from playbook.safe_names import UnsafeNameError, path_inside, safe_file_stem
 from playbook.segmentation import REASONS, Segmented, check_segmentation, segment, write_extracts
 
@@ -34,7 +35,7 @@ HOSTILE = ["../other/name", "..", ".", "a/b", "a\\b", "C:evil", ".hidden", "-rf"
 def frame(codes) -> pd.DataFrame:
     """A list with one resident per code, numbered from 1."""
     return pd.DataFrame({"la_code": pd.Series(list(codes), dtype="object"),
-                         "nhs_number": range(1, len(codes) + 1)})
+                         "nhs_number": range(1, len(codes) + 1), "date_of_death": None})
 
 
 def files_under(root: Path) -> set[Path]:
@@ -71,7 +72,7 @@ def test_a_code_that_is_not_a_safe_file_name_sends_its_rows_to_exceptions(tmp_pa
     assert files_under(tmp_path) == {bait} | {tmp_path / "out" / name for name in manifest["file"]} | {
         tmp_path / "out" / "manifest.csv"}  # never a stray file
     assert manifest["file"].tolist() == [f"E06000001.{fmt}", f"exceptions.{fmt}"]  # each real file once
-    assert read(tmp_path / "out" / f"exceptions.{fmt}")["nhs_number"].tolist() == [2, 3, 4]
+    assert read(tmp_path / "out" / f"exceptions.{fmt}")["row"].tolist() == [1, 2, 3]  # the one exceptions layout
 
 
 def test_an_empty_or_blank_code_goes_to_exceptions():
@@ -94,7 +95,8 @@ def test_write_extracts_refuses_an_unsafe_name_it_is_handed(tmp_path, hostile):
     # A split built by hand (or by an older version) must not get past the writer either.
     (tmp_path / "box").mkdir()
     records = frame(["E06000001"])
-    result = Segmented({"E06000001": records, hostile: records}, records.iloc[:0].assign(reason=""), "la_code")
+    result = Segmented(recipient="local_authorities", tables={"E06000001": records, hostile: records},
+                       exceptions=exceptions_table([], [], [], []))
     with pytest.raises(UnsafeNameError, match="local authority code"):
         write_extracts(result, tmp_path / "box" / "out")
     assert files_under(tmp_path) == set()
@@ -103,7 +105,8 @@ def test_write_extracts_refuses_an_unsafe_name_it_is_handed(tmp_path, hostile):
 
 def test_write_extracts_refuses_two_extracts_whose_files_would_clash(tmp_path):
     records = frame(["E06000001"])
-    result = Segmented({"ab": records, "AB": records}, records.iloc[:0].assign(reason=""), "la_code")
+    result = Segmented(recipient="local_authorities", tables={"ab": records, "AB": records},
+                       exceptions=exceptions_table([], [], [], []))
     with pytest.raises(UnsafeNameError, match="already has a file of that name"):
         write_extracts(result, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
