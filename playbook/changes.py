@@ -144,7 +144,7 @@ def _split_exceptions(frame: pd.DataFrame, key: str, version: str) -> tuple[pd.D
         good[key] = clean_nhs_number(good[key]).astype(good[key].dtype)
     values = frame.loc[bad, key]
     exceptions = delivery.exceptions_table(
-        values.index, [key] * len(values), values.map(delivery.describe_value), f"{version} version: " + reason[bad]
+        values.index, [key] * len(values), values.astype("string"), f"{version} version: " + reason[bad]
     )
     return good, exceptions
 

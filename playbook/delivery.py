@@ -82,7 +82,7 @@ def exceptions_table(
     rows: Sequence, column: Sequence, value: Sequence, reason: Sequence, ids: Sequence | None = None
 ) -> pd.DataFrame:
     """Exceptions in the one layout: one row per record held back, naming its row, the column at fault, the value
-    found there (as text) and why; ``ids`` adds the record's key as ``id``."""
+    found there (as text, missing where there is none) and why; ``ids`` adds the record's key as ``id``."""
     table = pd.DataFrame(
         {
             "row": list(rows),

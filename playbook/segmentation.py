@@ -66,10 +66,10 @@ def _column_for(spec: purpose.PurposeSpec, name: str, records: pd.DataFrame, why
     found = delivery.data_columns(spec, name, records.columns)
     if len(found) != 1:
         source = [s.split(".", 1)[1] for s in spec.fields[name].source] if name in spec.fields else []
-        held = " or ".join(dict.fromkeys([*source, name]))
-        what = "" if held == name else f" (the field {name})"
+        missing = f"{' or '.join(source)} (the source of {name}, {why}), nor one named {name}"
         raise KeyError(
-            f"the list has no column {held}{what}, {why}; its columns are {', '.join(map(str, records.columns))}"
+            f"the list has no column {missing if source and name not in source else f'{name} ({why})'}; "
+            f"its columns are {', '.join(map(str, records.columns))}"
         )
     return found[0]
 
@@ -184,7 +184,7 @@ def _exceptions(
         hit = flag[bad]
         if not hit.any():
             continue
-        shown = records.loc[bad, column].map(delivery.describe_value).astype("string")
+        shown = records.loc[bad, column].astype("string").fillna("")
         # Name a column once, however many of its problems a record has.
         fresh = hit & ~columns.str.split("; ").map(lambda names, c=column: c in names).to_numpy(dtype=bool)
         columns = columns.mask(fresh, columns + "; " + column)
@@ -193,7 +193,7 @@ def _exceptions(
     return delivery.exceptions_table(
         index,
         columns.str.removeprefix("; "),
-        values.str.removeprefix("; "),
+        values.str.removeprefix("; ").replace("", pd.NA),  # the value as text, missing where there is none
         reasons.str.removeprefix("; "),
         ids=records.loc[bad, key].tolist() if key else None,
     )
