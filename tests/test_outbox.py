@@ -4,8 +4,8 @@ files, and importing nothing from ``playbook`` or ``synthetic_data`` (decision 0
 from __future__ import annotations
 
 import csv
-import os
 import hashlib
+import os
 import re
 from pathlib import Path
 
