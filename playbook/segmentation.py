@@ -103,7 +103,8 @@ def segment(
     spec = spec or purpose.load_builtin("shielding")
     rec = delivery.recipient(spec, recipient, split=True)
     assert rec.partition_by is not None  # recipient(split=True) refuses a recipient without one
-    wanted = list(rec.fields) if fields is None else list(dict.fromkeys(fields))
+    # Every extract carries the field it is split by, so each council can check that its rows are its own.
+    wanted = list(rec.fields) if fields is None else list(dict.fromkeys([*fields, rec.partition_by]))
     delivery.check_fields(spec, recipient, wanted)
     la_column = _column_for(spec, rec.partition_by, records, f"the field {recipient} is split by")
     scope_columns = {

@@ -85,6 +85,11 @@ def test_the_split_reads_the_partition_through_the_fields_source_and_sends_only_
     segmentation.check_segmentation(council_list(), result)
 
 
+def test_fewer_fields_can_be_asked_for_and_the_partition_field_always_goes():
+    result = segmentation.segment(council_list(), CODES, fields=["nhs_number"])
+    assert all(list(extract.columns) == ["nhs_number", "la_code"] for extract in result.extracts.values())
+
+
 def test_the_split_reads_a_list_already_named_as_the_specification():
     named = council_list().rename(columns={"la_code": "local_authority_code"})
     result = segmentation.segment(named, CODES)
