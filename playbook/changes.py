@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from playbook import delivery, purpose
 from playbook.identifiers import clean_nhs_number, valid_nhs_number
-from playbook.segmentation import write_folder_atomically
 
 NO_REASON = "not in the new version (no reason given)"
 NHS_KEY = "nhs_number"  # a key of this name must hold valid NHS numbers
@@ -27,15 +27,25 @@ class ListVersionError(ValueError):
     """Two versions of a list cannot be compared as they stand."""
 
 
-@dataclass
-class Changes:
-    """Additions and amendments hold full new rows; removals and exceptions hold a row and a ``reason``."""
+@dataclass(frozen=True)
+class Changes(delivery.Delivery):
+    """A change feed: a :class:`~playbook.delivery.Delivery` whose tables are ``additions`` and ``amendments`` (full
+    new rows; amendments add ``changed_fields``, separated by "; ") and ``removals`` (a row and a ``reason``). Rows
+    that cannot be compared are its exceptions, in the one layout; the reason says which version they are in."""
 
-    key: str
-    additions: pd.DataFrame
-    removals: pd.DataFrame
-    amendments: pd.DataFrame  # new rows plus ``changed_fields``, separated by "; "
-    exceptions: pd.DataFrame  # rows that cannot be compared: ``version`` (old or new), the row and a ``reason``
+    key: str = NHS_KEY
+
+    @property
+    def additions(self) -> pd.DataFrame:
+        return self.tables["additions"]
+
+    @property
+    def amendments(self) -> pd.DataFrame:
+        return self.tables["amendments"]
+
+    @property
+    def removals(self) -> pd.DataFrame:
+        return self.tables["removals"]
 
     def summary(self) -> pd.DataFrame:
         """Counts of each kind of change, and of removals and exceptions by reason."""
@@ -47,16 +57,26 @@ class Changes:
             rows.append(("exception", reason, int(n)))
         return pd.DataFrame(rows, columns=["change", "reason", "records"])
 
-    def write(self, folder: str | Path, *, overwrite: bool = False) -> list[str]:
-        """Write additions, removals, amendments and exceptions as CSV files into ``folder`` in one atomic step."""
-        names = ["additions", "amendments", "exceptions", "removals"]
+    def write(  # type: ignore[override]
+        self, folder: str | Path, *, fmt: str = "csv", overwrite: bool = False
+    ) -> list[str]:
+        """Write additions, amendments, exceptions and removals, with a ``manifest.csv`` of counts and checksums,
+        into ``folder`` in one atomic step (:meth:`Delivery.write <playbook.delivery.Delivery.write>`); return the
+        names of the four files."""
+        manifest = super().write(folder, fmt=fmt, overwrite=overwrite)
+        return sorted(manifest["file"])
 
-        def write(tmp: Path) -> None:
-            for name in names:
-                getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
 
-        write_folder_atomically(folder, write, overwrite=overwrite)
-        return [f"{name}.csv" for name in names]
+def _check_recipient(spec: purpose.PurposeSpec, recipient: str, frame: pd.DataFrame, key: str) -> None:
+    """The one door for a change feed: every column must hold a field the recipient receives, the key too."""
+    rec = delivery.recipient(spec, recipient)
+    held = {c: name for name in rec.fields for c in delivery.data_columns(spec, name, frame.columns)}
+    others = [c for c in frame.columns if c not in held]
+    if others:
+        decisions = [purpose.check_field(spec, recipient, str(c)) for c in others]
+        raise delivery.FieldRefused([d for d in decisions if not d.allowed] or decisions)
+    if key not in held:
+        raise delivery.DeliveryRefused(f"the key {key!r} is not a field {recipient} receives")
 
 
 def _check_versions(old: pd.DataFrame, new: pd.DataFrame, key: str) -> None:
@@ -115,14 +135,17 @@ def _key_problems(frame: pd.DataFrame, key: str) -> pd.Series:
 
 
 def _split_exceptions(frame: pd.DataFrame, key: str, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rows with a usable key, and the rest with ``version`` and ``reason`` (NHS keys cleaned of spaces)."""
+    """The rows with a usable key, and the rest as exceptions (the one layout; the reason names the version), with
+    NHS keys cleaned of spaces."""
     reason = _key_problems(frame, key)
     bad = reason.notna().to_numpy()
     good = frame[~bad].copy()
     if key == NHS_KEY and not pd.api.types.is_numeric_dtype(good[key]):
         good[key] = clean_nhs_number(good[key]).astype(good[key].dtype)
-    exceptions = frame[bad].assign(reason=reason[bad])
-    exceptions.insert(0, "version", version)
+    values = frame.loc[bad, key]
+    exceptions = delivery.exceptions_table(
+        values.index, [key] * len(values), values.astype("string"), f"{version} version: " + reason[bad]
+    )
     return good, exceptions
 
 
@@ -134,7 +157,13 @@ def _differs(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 def diff(
-    old: pd.DataFrame, new: pd.DataFrame, key: str = "nhs_number", reasons: Mapping[str, Iterable] | None = None
+    old: pd.DataFrame,
+    new: pd.DataFrame,
+    key: str = "nhs_number",
+    reasons: Mapping[str, Iterable] | None = None,
+    *,
+    spec: purpose.PurposeSpec | None = None,
+    recipient: str | None = None,
 ) -> Changes:
     """The changes that turn ``old`` into ``new``, matched on ``key``.
 
@@ -144,8 +173,16 @@ def diff(
     Surrounding whitespace is ignored (a trailing space is not a change) and blank text counts as missing. Rows
     with no key, or, for ``nhs_number``, one that is not a valid NHS number, go to ``exceptions`` with a reason:
     they are neither added nor removed, so fix them at source.
+
+    With ``recipient``, the feed comes through the one door (:mod:`playbook.delivery`): the purpose specification
+    (default: the built-in shielding one) must name the recipient, and every column, the key included, must hold
+    a field it receives (found by name or ``source``, so ``la_code`` holds ``local_authority_code``); otherwise
+    the feed is refused with the reason. The rows are the recipient's already: compare two of its deliveries,
+    such as two days of a council's extract from :func:`playbook.segmentation.segment`.
     """
     _check_versions(old, new, key)
+    if recipient is not None:
+        _check_recipient(spec or purpose.load_builtin("shielding"), recipient, new, key)
     old, old_bad = _split_exceptions(_tidy(old), key, "old")
     new, new_bad = _split_exceptions(_tidy(new), key, "new")
     _check_unique(old, new, key)
@@ -172,7 +209,13 @@ def diff(
     for column in flags.columns:
         names = names.mask(flags[column], names + "; " + str(column))
     amendments["changed_fields"] = names.str.removeprefix("; ")
-    return Changes(key, additions, removals, amendments, exceptions)
+    return Changes(
+        recipient=recipient or "",
+        tables={"additions": additions, "amendments": amendments, "removals": removals},
+        exceptions=exceptions,
+        rows_in=len(new),
+        key=key,
+    )
 
 
 def apply(old: pd.DataFrame, changes: Changes) -> pd.DataFrame:

@@ -27,15 +27,13 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import os
-import re
-import secrets
-import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import outbox
 from playbook import lawful_basis
 from playbook.purpose import (
     ARTICLE6_BASES,
@@ -50,7 +48,6 @@ from playbook.purpose import (
 )
 from playbook.rendering import TO_COMPLETE, TemplateError, day, markdown_to_docx, render_markdown
 from playbook.safe_names import UnsafeNameError, safe_file_stem, shorten
-from playbook.segmentation import run_has_ended
 
 __all__ = [
     "DOCUMENT_TYPES",
@@ -557,15 +554,6 @@ def _short(value, limit: int = 80) -> str:
     return shorten(value, limit, keep_end=True)
 
 
-def _remove_stale(folder: Path) -> None:
-    """Remove the temporary folders that runs killed while writing ``folder`` left beside it."""
-    stale = re.compile(rf"\.{re.escape(folder.name)}\.documents-(\d+)-[0-9a-f]+\.partial")
-    for entry in folder.parent.iterdir():
-        match = stale.fullmatch(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink() and run_has_ended(int(match[1]), entry):
-            shutil.rmtree(entry, ignore_errors=True)
-
-
 def _write_file(text: str, path: Path, fmt: str) -> None:
     """Write one document in one format."""
     if fmt == "md":
@@ -591,21 +579,17 @@ def _write_set(folder: str | os.PathLike, texts: Mapping[str, str], formats: Seq
     blocker = next((p for p in folder.parents if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise DraftError(f"cannot write to {_short(folder)}: {_short(blocker)} is a file, not a folder")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(folder)
-    temporary = folder.parent / f".{folder.name}.documents-{os.getpid()}-{secrets.token_hex(4)}.partial"
-    temporary.mkdir()  # not mkdtemp: the documents are ordinary files, with the usual permissions
     names: list[str] = []
-    try:
+
+    def fill(temporary: Path) -> None:
         for stem, text in texts.items():
             for fmt in formats:
                 name = f"{stem}.{fmt}"
                 _write_file(text, temporary / name, fmt)
                 names.append(name)
-        os.replace(temporary, folder)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+
+    # Documents are not personal data: the usual permissions. An empty folder is replaced; nothing else is.
+    outbox.write_folder(folder, fill, tag="documents", replace=True)
     return [folder / name for name in names]
 
 

@@ -15,41 +15,32 @@ when a recipient needs less detail than the source holds; :mod:`playbook.risk` m
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from playbook import identifiers, purpose
+from playbook import delivery, identifiers, purpose
 
 TRUE_WORDS, FALSE_WORDS = purpose.TRUE_WORDS, purpose.FALSE_WORDS
-EXCEPTION_COLUMNS = ["row", "column", "value", "reason"]
-
-
-class ExtractError(ValueError):
-    """An extract cannot be made as asked: unknown recipient, missing column or a bad argument."""
-
-
-class FieldRefused(ExtractError):
-    """A requested field is outside the purpose for this recipient. ``decisions`` holds each refusal."""
-
-    def __init__(self, decisions: list[purpose.Decision]):
-        self.decisions = decisions
-        lines = "\n".join(f"  - {d.item}: {d.reason}" for d in decisions)
-        super().__init__(f"refused {len(decisions)} field(s) for recipient {decisions[0].recipient!r}:\n{lines}")
+EXCEPTION_COLUMNS = delivery.EXCEPTION_COLUMNS
+#: An extract cannot be made as asked: unknown recipient, missing column or a bad argument (the one door's refusal).
+ExtractError = delivery.DeliveryRefused
+#: A requested field is outside the purpose for this recipient. ``decisions`` holds each refusal.
+FieldRefused = delivery.FieldRefused
 
 
 @dataclass(frozen=True)
-class Extract:
-    """One recipient's extract, what was kept back, and the counts that prove no row went missing."""
+class Extract(delivery.Delivery):
+    """One recipient's extract (a :class:`~playbook.delivery.Delivery` with one table, named by the recipient),
+    what was kept back, and the counts that prove no row went missing."""
 
-    recipient: str
-    data: pd.DataFrame  # the rows and fields the recipient receives
-    exceptions: pd.DataFrame  # rows that could not be placed: row, column, value, reason (stays with the sender)
-    rows_in: int
-    rows_out_of_scope: int
-    fields: dict[str, str]  # field -> why the recipient needs it
-    scope: str  # the row scope in words
+    fields: dict[str, str] = field(default_factory=dict)  # field -> why the recipient needs it
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The rows and fields the recipient receives."""
+        return self.tables[self.recipient]
 
     @property
     def rows_out(self) -> int:
@@ -100,7 +91,7 @@ def blank(values: pd.Series) -> pd.Series:
     return pd.Series(missing, index=values.index)
 
 
-def _condition(records: pd.DataFrame, rule: purpose.RowFilter) -> pd.Series:
+def scope_condition(records: pd.DataFrame, rule: purpose.RowFilter) -> pd.Series:
     """One row-scope condition as True / False / <NA> (cannot tell) for every row: :meth:`RowFilter.decide
     <playbook.purpose.RowFilter.decide>` for a whole table, with the same answers."""
     column = records[rule.column]
@@ -124,8 +115,19 @@ def _condition(records: pd.DataFrame, rule: purpose.RowFilter) -> pd.Series:
     return result.mask(empty.to_numpy() | column.isna().to_numpy(dtype=bool))
 
 
-def _describe_value(value) -> str:
-    return "blank" if purpose.is_blank(value) else purpose.shorten(value.item() if hasattr(value, "item") else value)
+def cannot_place(rule: purpose.RowFilter, scope: str) -> str:
+    """Why a row whose value ``rule`` cannot test is an exception (the reason ends with what to do)."""
+    what = (
+        "neither blank nor a date written YYYY-MM-DD"
+        if rule.operator == "is_blank"
+        else "neither yes nor no"
+        if rule.reads_yes_no
+        else "not a value the scope can test"
+    )
+    return f"{what}, so the row cannot be placed inside or outside the scope ({scope}). Ask the source to correct it."
+
+
+_condition = scope_condition  # the name the tests of the single-record rule use
 
 
 def _exceptions(records: pd.DataFrame, unknown: np.ndarray, tests: list[tuple[str, pd.Series, str]]) -> pd.DataFrame:
@@ -141,7 +143,7 @@ def _exceptions(records: pd.DataFrame, unknown: np.ndarray, tests: list[tuple[st
         if not hit.any():
             continue
         values = records.loc[hit, column]
-        described = values.map(_describe_value).astype("string")
+        described = values.map(delivery.describe_value).astype("string")
         parts.append(
             pd.DataFrame(
                 {
@@ -186,14 +188,11 @@ def make_extract(
     ``records`` must use the specification's field names as column names: :func:`service_records` renames the
     list's columns by reading each field's ``source``.
     """
-    recipient = spec.recipient(recipient_id, ExtractError)
+    recipient = delivery.recipient(spec, recipient_id)
     wanted = list(recipient.fields) if fields is None else list(dict.fromkeys(fields))
     if not wanted:
         raise ExtractError(f"no fields asked for recipient {recipient_id!r}")
-    decisions = [purpose.check_field(spec, recipient_id, name, on=on) for name in wanted]
-    refused = [d for d in decisions if not d.allowed]
-    if refused:
-        raise FieldRefused(refused)
+    decisions = delivery.check_fields(spec, recipient_id, wanted, on=on)
 
     rules = list(recipient.row_scope)
     if recipient.partition_by and partition is None:
@@ -221,17 +220,7 @@ def make_extract(
     scope = recipient.describe_rows()
     tests = []
     for rule in rules:
-        what = (
-            "neither blank nor a date written YYYY-MM-DD"
-            if rule.operator == "is_blank"
-            else "neither yes nor no"
-            if rule.reads_yes_no
-            else "not a value the scope can test"
-        )
-        why = (
-            f"{what}, so the row cannot be placed inside or outside the scope ({scope}). Ask the source to correct it."
-        )
-        tests.append((rule.column, _condition(records, rule), why))
+        tests.append((rule.column, scope_condition(records, rule), cannot_place(rule, scope)))
     if recipient.partition_by:
         column = records[recipient.partition_by]
         if not allow_empty_partition and not column.eq(partition).any():
@@ -261,7 +250,7 @@ def make_extract(
 
     result = Extract(
         recipient=recipient_id,
-        data=records.loc[keep, wanted].copy(),
+        tables={recipient_id: records.loc[keep, wanted].copy()},
         exceptions=exceptions.reset_index(drop=True),
         rows_in=n,
         rows_out_of_scope=int(outside.sum()),

@@ -4,7 +4,8 @@ Everything is written into a temporary folder beside the target and moved into p
 passed its safety checks and been written, so a failure never leaves a half-written folder. An existing target
 is replaced only if every file in it is one this generator wrote (its ``manifest.json`` lists the tables), so a
 file a person added is never deleted. Temporary folders are named ``.<target>.synthetic_data-<process id>-…``, so
-a later run can recognise and remove those a killed run left behind.
+a later run can recognise and remove those a killed run left behind. The folder rules and the table writer are
+:mod:`outbox`, shared with ``playbook``; ``outbox`` imports nothing from either package (decision 0007).
 """
 
 from __future__ import annotations
@@ -12,27 +13,25 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import faker
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
+
+import outbox
+from outbox import shorten
 
 from .config import Config
 from .generator import build_world, iter_tables
 from .schema import SCHEMA, TABLES
 from .stream import BLOCK_PEOPLE, Plan, iter_blocks
 
-FORMATS = ("csv", "parquet")
+FORMATS = outbox.FORMATS
 MANIFEST = "manifest.json"
 GENERATOR_NAME = "synthetic_data"
 CHUNK_SIZE = 1_000_000
@@ -45,31 +44,7 @@ class OutputError(Exception):
     """The output folder cannot be used; the message says why and what to do."""
 
 
-def _needs_quotes(table: pa.Table) -> bool:
-    """Whether any text value holds a comma, quote or line break, so the CSV must quote its text."""
-    for column in table.columns:
-        if pa.types.is_string(column.type) and pc.any(pc.match_substring_regex(column, r'[,"\r\n]')).as_py():
-            return True
-    return False
-
-
-def write_csv(table: pa.Table, path: Path) -> None:
-    """CSV with text unquoted unless some value in the file needs quotes (keeps the teaching data small)."""
-    style = "needed" if _needs_quotes(table) else "none"
-    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style=style))
-
-
-def write_table(table: pa.Table, path: Path, fmt: str) -> None:
-    if fmt == "csv":
-        write_csv(table, path)
-    else:
-        pq.write_table(table, path, compression="snappy")
-
-
-def shorten(value, limit: int = 80) -> str:
-    """A value for an error message, its start cut to ``limit`` characters (the end of a path says most)."""
-    text = str(value)
-    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+write_table = outbox.write_table  # one table writer for every delivery; tests replace it here
 
 
 def _written_before(folder: Path) -> set[str]:
@@ -88,61 +63,15 @@ def _written_before(folder: Path) -> set[str]:
     return {MANIFEST} | {f"{name}.{manifest['format']}" for name in manifest["rows"] if name in TABLES}
 
 
-def _not_ours(folder: Path) -> str | None:
-    """The name of the first entry in ``folder`` that this generator did not write, or None."""
-    ours = _written_before(folder)
-    for entry in sorted(folder.iterdir()):
-        if entry.name not in ours or entry.is_symlink() or not entry.is_file():
-            return entry.name
-    return None
-
-
-def _temporary_prefix(out: Path) -> str:
-    return f".{out.name}.{GENERATOR_NAME}-{os.getpid()}-"
-
-
-def _running(pid: int) -> bool:
-    """Whether a process still runs. Only POSIX can be asked safely: on Windows ``os.kill`` ends the process."""
-    if pid == os.getpid() or os.name != "posix":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else
-        return True
-    return True
-
-
-def _remove_stale(out: Path) -> None:
-    """Remove the temporary folders killed runs left beside ``out``; put back an output a kill left moved aside."""
-    stale = re.compile(rf"\.{re.escape(out.name)}\.{GENERATOR_NAME}-(\d+)-.*\.(partial|old)")
-    for entry in sorted(out.parent.iterdir()):
-        match = stale.fullmatch(entry.name)
-        if not match or entry.is_symlink() or not entry.is_dir() or _running(int(match[1])):
-            continue
-        aside = entry / out.name
-        if match[2] == "old" and aside.is_dir() and not out.exists():
-            os.replace(aside, out)
-        shutil.rmtree(entry, ignore_errors=True)
-
-
 def _check_target(out: Path) -> None:
-    """Refuse a target that cannot or must not be replaced, after tidying what killed runs left beside it."""
+    """Refuse, in the generator's words, a target whose folder is missing, read-only, or that is a file."""
     if not out.parent.is_dir():
         problem = "is a file, not a folder" if out.parent.exists() else "does not exist"
         raise OutputError(f"cannot write to {shorten(out)}: the folder {shorten(out.parent)} {problem}")
     if not os.access(out.parent, os.W_OK):
         raise OutputError(f"cannot write to {shorten(out)}: no permission to write in {shorten(out.parent)}")
-    _remove_stale(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write to {shorten(out)}: it is a file, not a folder; choose a folder")
-    foreign = _not_ours(out) if out.exists() else None
-    if foreign is not None:
-        raise OutputError(
-            f"refusing to replace {shorten(out)}: it holds {shorten(foreign)!r}, which "
-            f"{GENERATOR_NAME} did not write; move it out of the folder or choose another folder"
-        )
 
 
 def _manifest(config: Config, fmt: str, rows: dict[str, int], **extra) -> str:
@@ -158,39 +87,21 @@ def _manifest(config: Config, fmt: str, rows: dict[str, int], **extra) -> str:
     return json.dumps(content, indent=2, sort_keys=True) + "\n"
 
 
-def _move_into_place(tmp: Path, out: Path) -> None:
-    """Swap the new folder in; if stopped between the two renames, put the previous output back."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=_temporary_prefix(out), suffix=".old", dir=out.parent))
-    try:
-        os.replace(out, old / out.name)
-        os.replace(tmp, out)
-    except BaseException:
-        if not out.exists() and (old / out.name).exists():
-            os.replace(old / out.name, out)
-        raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 @contextlib.contextmanager
 def _replacing(out) -> Iterator[Path]:
-    """A temporary folder beside ``out`` that takes its place only if the body finishes, and is removed if not."""
+    """A temporary folder beside ``out`` that takes its place only if the body finishes (:mod:`outbox`), replacing
+    only this generator's own earlier output."""
     out = Path(os.path.abspath(out))
+    stack = contextlib.ExitStack()
     try:
         _check_target(out)
-        tmp = Path(tempfile.mkdtemp(prefix=_temporary_prefix(out), suffix=".partial", dir=out.parent))
+        tmp = stack.enter_context(outbox.replacing(out, tag=GENERATOR_NAME, replace=True, owned=_written_before))
+    except outbox.FolderRefused as refused:
+        raise OutputError(str(refused)) from None
     except OSError as error:
         raise OutputError(f"cannot write to {shorten(out)}: {error.strerror or error}") from error
-    try:
+    with stack:
         yield tmp
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the result is ordinary data
-        _move_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def write_tables(config: Config, out, fmt: str = "csv", names=TABLES, progress: bool = True) -> dict[str, int]:

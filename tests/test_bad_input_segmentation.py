@@ -18,7 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import outbox
 from playbook import segmentation
+from playbook.delivery import exceptions_table
 from playbook.safe_names import UnsafeNameError, path_inside, safe_file_stem
 from playbook.segmentation import REASONS, Segmented, check_segmentation, segment, write_extracts
 
@@ -33,7 +35,7 @@ HOSTILE = ["../other/name", "..", ".", "a/b", "a\\b", "C:evil", ".hidden", "-rf"
 def frame(codes) -> pd.DataFrame:
     """A list with one resident per code, numbered from 1."""
     return pd.DataFrame({"la_code": pd.Series(list(codes), dtype="object"),
-                         "nhs_number": range(1, len(codes) + 1)})
+                         "nhs_number": range(1, len(codes) + 1), "date_of_death": None})
 
 
 def files_under(root: Path) -> set[Path]:
@@ -70,7 +72,7 @@ def test_a_code_that_is_not_a_safe_file_name_sends_its_rows_to_exceptions(tmp_pa
     assert files_under(tmp_path) == {bait} | {tmp_path / "out" / name for name in manifest["file"]} | {
         tmp_path / "out" / "manifest.csv"}  # never a stray file
     assert manifest["file"].tolist() == [f"E06000001.{fmt}", f"exceptions.{fmt}"]  # each real file once
-    assert read(tmp_path / "out" / f"exceptions.{fmt}")["nhs_number"].tolist() == [2, 3, 4]
+    assert read(tmp_path / "out" / f"exceptions.{fmt}")["row"].tolist() == [1, 2, 3]  # the one exceptions layout
 
 
 def test_an_empty_or_blank_code_goes_to_exceptions():
@@ -93,7 +95,8 @@ def test_write_extracts_refuses_an_unsafe_name_it_is_handed(tmp_path, hostile):
     # A split built by hand (or by an older version) must not get past the writer either.
     (tmp_path / "box").mkdir()
     records = frame(["E06000001"])
-    result = Segmented({"E06000001": records, hostile: records}, records.iloc[:0].assign(reason=""), "la_code")
+    result = Segmented(recipient="local_authorities", tables={"E06000001": records, hostile: records},
+                       exceptions=exceptions_table([], [], [], []))
     with pytest.raises(UnsafeNameError, match="local authority code"):
         write_extracts(result, tmp_path / "box" / "out")
     assert files_under(tmp_path) == set()
@@ -102,7 +105,8 @@ def test_write_extracts_refuses_an_unsafe_name_it_is_handed(tmp_path, hostile):
 
 def test_write_extracts_refuses_two_extracts_whose_files_would_clash(tmp_path):
     records = frame(["E06000001"])
-    result = Segmented({"ab": records, "AB": records}, records.iloc[:0].assign(reason=""), "la_code")
+    result = Segmented(recipient="local_authorities", tables={"ab": records, "AB": records},
+                       exceptions=exceptions_table([], [], [], []))
     with pytest.raises(UnsafeNameError, match="already has a file of that name"):
         write_extracts(result, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
@@ -155,9 +159,9 @@ if sys.argv[2] == "between-renames":
     real = os.replace
     def replace(src, dst):
         real(src, dst)
-        if Path(dst).name == "previous":
+        if Path(dst).parent.name.endswith(".old"):  # the previous output moved aside
             os._exit(9)
-    segmentation.os.replace = replace
+    os.replace = replace
 segmentation.write_folder_atomically(sys.argv[1], write, overwrite=True)
 """
 
@@ -177,7 +181,7 @@ def test_a_later_run_cleans_up_after_a_killed_run_and_keeps_the_previous_output(
 
 
 def test_a_temporary_folder_of_a_running_writer_is_left_alone(tmp_path):
-    mine = tmp_path / f".out{segmentation.TEMP_MARK}{os.getpid()}-abc"
+    mine = tmp_path / f".out.{segmentation.TAG}-{os.getpid()}-abc.partial"
     mine.mkdir()
     write_extracts(delivery(), tmp_path / "out", fmt="csv")
     assert mine.exists()
@@ -194,7 +198,7 @@ def test_an_interrupted_write_leaves_the_previous_output_whole(tmp_path, monkeyp
     before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
     where, at = point
     calls = []
-    real_table, real_replace = segmentation._write_table, os.replace
+    real_table, real_replace = outbox.write_table, os.replace
 
     def counting(real, kind):
         def call(*args):
@@ -205,8 +209,8 @@ def test_an_interrupted_write_leaves_the_previous_output_whole(tmp_path, monkeyp
             return real(*args)
         return call
 
-    monkeypatch.setattr(segmentation, "_write_table", counting(real_table, "table"))
-    monkeypatch.setattr(segmentation.os, "replace", counting(real_replace, "replace"))
+    monkeypatch.setattr(outbox, "write_table", counting(real_table, "table"))
+    monkeypatch.setattr(os, "replace", counting(real_replace, "replace"))
     with pytest.raises(KeyboardInterrupt):
         write_extracts(delivery(["E08000025", "E06000001", "E06000001"]), tmp_path / "out", fmt="csv",
                        overwrite=True)

@@ -128,7 +128,9 @@ def test_a_blank_or_invalid_nhs_number_goes_to_the_exceptions(bad):
     new = _version(KEYS[:2] + [bad], ["M1 1AE", "B33 8TH", "SW1A 1AA"])
     found = changes.diff(old, new)
     assert found.additions.empty and found.removals.empty and found.amendments.empty
-    assert found.exceptions["version"].tolist() == ["new"]
+    # The one exceptions layout: the reason names the version the row is in.
+    assert found.exceptions[["row", "column"]].values.tolist() == [[2, "nhs_number"]]
+    assert found.exceptions["reason"].iloc[0].startswith("new version: ")
     assert "nhs_number" in found.exceptions["reason"].iloc[0]
     assert found.summary().set_index("change").loc["exception", "records"] == 1
 

@@ -107,4 +107,6 @@ def test_changes_write_atomically(tmp_path):
     row = {"postcode": "M1 1AE", "la_code": "E08000025", "phone": None, "age": 80}
     changes = diff(to_frame({VALID[0]: row}), to_frame({VALID[1]: row}))
     assert changes.write(tmp_path / "day2") == ["additions.csv", "amendments.csv", "exceptions.csv", "removals.csv"]
+    manifest = pd.read_csv(tmp_path / "day2" / "manifest.csv")  # one writer: every delivery has a manifest
+    assert sorted(manifest["file"]) == ["additions.csv", "amendments.csv", "exceptions.csv", "removals.csv"]
     assert pd.read_csv(tmp_path / "day2" / "removals.csv")["reason"].tolist() == [NO_REASON]

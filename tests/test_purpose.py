@@ -314,6 +314,10 @@ def _partition_unknown_column(d):
     recipient(d, "local_authorities")["partition_by"] = "council"
 
 
+def _partition_not_received(d):
+    del recipient(d, "local_authorities")["fields"]["local_authority_code"]
+
+
 def _duplicate_recipient(d):
     d["recipients"].append(copy.deepcopy(recipient(d, "supermarkets")))
 
@@ -512,6 +516,8 @@ RULES = [
     (_recipient_unknown_use, "recipient 'supermarkets': use 'profiling' is not a permitted use"),
     (_row_scope_unknown_column, "recipient 'supermarkets': row_scope column 'vip' is not in the field catalogue"),
     (_partition_unknown_column, "recipient 'local_authorities': partition_by 'council' is not in the field catalogue"),
+    (_partition_not_received, "recipient 'local_authorities': partition_by 'local_authority_code' is not a field "
+                              "this recipient receives"),
     (_duplicate_recipient, "recipient 'supermarkets': the id is used twice"),
     (_no_controllers, "controllers: name at least one controller"),
     (_no_recipients, "recipients: name at least one recipient"),

@@ -118,6 +118,11 @@ def semantic_problems(spec: PurposeSpec) -> list[str]:
                 problems.append(f"{where}: row_scope column {shorten(rf.column)} is not in the field catalogue")
         if rec.partition_by and rec.partition_by not in spec.fields:
             problems.append(f"{where}: partition_by {shorten(rec.partition_by)} is not in the field catalogue")
+        elif rec.partition_by and rec.partition_by not in rec.fields:
+            problems.append(
+                f"{where}: partition_by {shorten(rec.partition_by)} is not a field this recipient receives; each "
+                "organisation checks its rows by it, so add it to the recipient's fields with a justification"
+            )
     return problems
 
 
