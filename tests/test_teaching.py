@@ -1,0 +1,49 @@
+"""The teaching-data set-up the linkage lessons share."""
+import pandas as pd
+import pytest
+
+import synthetic_data
+from playbook import evaluation, linkage, teaching
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return teaching.linkage_inputs()
+
+
+def test_linkage_inputs_standardise_every_record(inputs):
+    assert len(inputs.left) == len(inputs.registrations)
+    assert len(inputs.right) == len(inputs.spl)
+    assert inputs.left.equals(linkage.standardise_for_linkage(inputs.registrations, "registration_id"))
+    assert inputs.right.equals(linkage.standardise_for_linkage(inputs.spl, "spl_row_id"))
+
+
+def test_answers_hold_every_registration_once(inputs):
+    assert inputs.answers.index.is_unique
+    assert set(inputs.answers.index) == set(inputs.left["registration_id"])
+
+
+def test_true_links_are_the_registrations_on_the_list(inputs):
+    links = inputs.true_links
+    assert list(links.columns) == ["left_id", "right_id"]
+    assert links["right_id"].notna().all()
+    assert len(links) == inputs.answers["spl_row_id"].notna().sum()
+    # Marked against themselves, the true links are all found: nothing false, nothing missed.
+    perfect = evaluation.evaluate(links, links)
+    assert (perfect["false_matches"], perfect["missed_matches"], perfect["recall"]) == (0, 0, 1.0)
+
+
+def test_true_links_need_a_list_row():
+    answers = pd.DataFrame({"spl_row_id": pd.array([5, None], dtype="Int64")}, index=["r1", "r2"])
+    assert teaching.true_links(answers).to_dict("records") == [{"left_id": "r1", "right_id": 5}]
+
+
+def test_registrant_groups_cover_every_registration(inputs):
+    groups = teaching.registrant_groups(inputs.answers)
+    assert groups.index.equals(inputs.answers.index)
+    assert list(groups.columns) == ["age band", "sex", "region"]
+    assert set(groups["age band"].dropna()) <= {"0-29", "30-49", "50-69", "70-79", "80+"}
+    assert groups["age band"].notna().all() and groups["region"].notna().all()
+    people = synthetic_data.load("people").set_index("person_id")
+    first = inputs.answers.index[0]
+    assert groups.loc[first, "sex"] == people.loc[inputs.answers.loc[first, "person_id"], "sex"]
