@@ -77,4 +77,3 @@ def evaluate_by_group(
         )
     columns = ["group", "true_matches_found", "false_matches", "missed_matches", "precision", "recall", "f1"]
     return pd.DataFrame(rows, columns=columns)
-
