@@ -5,12 +5,18 @@ the generator kept. The set-up is the same each time (load, standardise, find th
 registered), so it lives here, tested once, rather than in the first cell of every lesson.
 
 Only the synthetic teaching data has answers. Real data never does: there the answers come from a clerical review.
+
+:func:`glue` stores a figure a lesson's prose quotes, so the book writes the computed value rather than one typed
+by hand that goes stale after the next data change.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import synthetic_data
@@ -21,6 +27,40 @@ AGE_ON = "2020-03-23"
 
 #: Where the age bands used to report linkage errors begin: ``0-29``, ``30-49``, ``50-69``, ``70-79`` and ``80+``.
 AGE_BAND_STARTS = (0, 30, 50, 70, 80)
+
+
+#: The prefix MyST-NB gives a glued value's output, so the book can find it and the notebook does not show it.
+GLUE_PREFIX = "application/papermill.record/"
+
+#: A glued name starts with its lesson number (``l07_prior_bits``), so names are unique across the book.
+GLUE_NAME = re.compile(r"l\d\d_[a-z0-9_]+")
+
+
+def glue_output(name: str, value: Any) -> tuple[dict, dict]:
+    """The display data and metadata that MyST-NB's ``glue(name, value, display=False)`` writes for this value.
+
+    NumPy numbers become plain Python numbers first, so the stored text is ``3240``, not ``np.int64(3240)``, and
+    a ``{glue:text}`` format such as ``:,d`` or ``:.1%`` can read it.
+    """
+    if not GLUE_NAME.fullmatch(name):
+        raise ValueError(f"glue name {name!r} must be the lesson number and a word in lower case, such as l07_prior")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if not isinstance(value, (bool, int, float, str)):
+        raise TypeError(f"glue {name!r}: give a number or a string, not {type(value).__name__}")
+    return {GLUE_PREFIX + "text/plain": repr(value)}, {"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}}
+
+
+def glue(name: str, value: Any) -> None:
+    """Store a figure for the lesson's prose to quote as ``{glue:text}`name```; the notebook shows nothing.
+
+    The same as MyST-NB's ``glue(name, value, display=False)``, without needing MyST-NB, which the learners' lighter
+    install leaves out.
+    """
+    from IPython.display import display
+
+    data, metadata = glue_output(name, value)
+    display(data, raw=True, metadata=metadata)
 
 
 @dataclass(frozen=True)

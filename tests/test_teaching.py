@@ -1,4 +1,5 @@
 """The teaching-data set-up the linkage lessons share."""
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,3 +48,31 @@ def test_registrant_groups_cover_every_registration(inputs):
     people = synthetic_data.load("people").set_index("person_id")
     first = inputs.answers.index[0]
     assert groups.loc[first, "sex"] == people.loc[inputs.answers.loc[first, "person_id"], "sex"]
+
+
+def test_glue_writes_what_myst_nb_glue_writes(monkeypatch):
+    import IPython.display
+    from myst_nb import glue as myst_glue
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda data, **kwargs: shown.append((data, kwargs)))
+    import myst_nb.ext.glue as myst_glue_module
+
+    monkeypatch.setattr(myst_glue_module, "ipy_display", lambda data, **kwargs: shown.append((data, kwargs)))
+    teaching.glue("l06_found", 3240)
+    myst_glue("l06_found", 3240, display=False)
+    assert shown[0] == shown[1]
+
+
+@pytest.mark.parametrize("value, text", [(np.int64(3240), "3240"), (np.float64(0.5), "0.5"), ("0-29", "'0-29'")])
+def test_glue_stores_plain_python_values(value, text):
+    data, metadata = teaching.glue_output("l07_x", value)
+    assert data == {teaching.GLUE_PREFIX + "text/plain": text}
+    assert metadata["scrapbook"]["name"] == "l07_x"
+
+
+def test_glue_refuses_a_name_without_its_lesson_and_a_table():
+    with pytest.raises(ValueError, match="lesson number"):
+        teaching.glue_output("missed", 54)
+    with pytest.raises(TypeError, match="number or a string"):
+        teaching.glue_output("l06_table", pd.DataFrame())
