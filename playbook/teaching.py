@@ -1,5 +1,6 @@
 """The teaching data set up for the linkage lessons, so each lesson starts from the same tables in one line.
 
+Lesson 04 starts from the extracts lesson 03 made and from new registrations counted by region and week.
 Lessons 06, 07 and 08 link the registrations to the Shielded Patient List and mark the result against the answers
 the generator kept. The set-up is the same each time (load, standardise, find the true links, group the people who
 registered), so it lives here, tested once, rather than in the first cell of every lesson.
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 import synthetic_data
-from playbook import identifiers, linkage
+from playbook import addresses, identifiers, linkage, minimisation, purpose
 
 #: The day the age bands are measured on: the week the shielding service opened (23 March 2020).
 AGE_ON = "2020-03-23"
@@ -123,4 +124,43 @@ def registrant_groups(answers: pd.DataFrame) -> pd.DataFrame:
             "region": regions.reindex(person["la_code"]).to_numpy(),
         },
         index=answers.index,
+    )
+
+
+def service_and_extracts() -> tuple[pd.DataFrame, dict[str, minimisation.Extract]]:
+    """The service's table (with UPRNs) and three extracts made from it as in lesson 03, keyed by recipient.
+
+    The local authorities' extract is the one for the council with the most people on the list, so it is not empty.
+    """
+    spec = purpose.load_builtin("shielding")
+    service = minimisation.service_records(synthetic_data.load("spl"), synthetic_data.load("registrations"))
+    service = addresses.match_uprns(service, synthetic_data.load("addresses"))
+    council = service["local_authority_code"].value_counts().sort_index().idxmax()
+    return service, {
+        "local_authorities": minimisation.make_extract(spec, "local_authorities", service, partition=council),
+        "dwp_contact_centre": minimisation.make_extract(spec, "dwp_contact_centre", service),
+        "supermarkets": minimisation.make_extract(spec, "supermarkets", service),
+    }
+
+
+def region_and_week(registrations: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each registration's region, found through its postcode in the address register, and its week (from Monday).
+
+    One row per registration, in order. A registration whose postcode the register does not hold keeps a missing
+    region rather than being dropped, so a table of counts can say how many it could not place.
+    """
+    registrations = synthetic_data.load("registrations") if registrations is None else registrations
+    register = synthetic_data.load("addresses")
+    council_of = (
+        register.assign(postcode=identifiers.standardise_postcode(register["postcode"]))
+        .dropna(subset=["postcode"])
+        .drop_duplicates("postcode")
+        .set_index("postcode")["la_code"]
+    )
+    region_of = synthetic_data.load("local_authorities").set_index("la_code")["region_name"]
+    return pd.DataFrame(
+        {
+            "region": identifiers.standardise_postcode(registrations["postcode"]).map(council_of).map(region_of),
+            "week": registrations["registered_on"].dt.to_period("W-SUN").dt.start_time.dt.strftime("%Y-%m-%d"),
+        }
     )

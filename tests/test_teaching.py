@@ -76,3 +76,35 @@ def test_glue_refuses_a_name_without_its_lesson_and_a_table():
         teaching.glue_output("missed", 54)
     with pytest.raises(TypeError, match="number or a string"):
         teaching.glue_output("l06_table", pd.DataFrame())
+
+
+def test_service_and_extracts_are_lesson_03s():
+    service, extracts = teaching.service_and_extracts()
+    assert len(service) == len(synthetic_data.load("spl"))
+    assert "uprn" in service.columns
+    assert set(extracts) == {"local_authorities", "dwp_contact_centre", "supermarkets"}
+    council = extracts["local_authorities"]
+    assert council.rows_out > 0
+    assert council.data.index.isin(service.index).all()
+    counts = service["local_authority_code"].value_counts()
+    assert council.rows_out <= counts.max()
+    for extract in extracts.values():
+        assert extract.rows_out == len(extract.data)
+
+
+def test_region_and_week_places_every_registration_once():
+    registrations = synthetic_data.load("registrations")
+    placed = teaching.region_and_week(registrations)
+    assert len(placed) == len(registrations) and placed.index.equals(registrations.index)
+    regions = set(synthetic_data.load("local_authorities")["region_name"])
+    assert set(placed["region"].dropna()) <= regions
+    weeks = pd.to_datetime(placed["week"])
+    assert (weeks.dt.day_of_week == 0).all(), "every week starts on a Monday"
+    assert (weeks <= registrations["registered_on"]).all()
+    assert (registrations["registered_on"] - weeks < pd.Timedelta(days=7)).all()
+
+
+def test_a_postcode_the_register_lacks_keeps_its_row_with_no_region():
+    one = synthetic_data.load("registrations").head(2).assign(postcode=["ZZ99 9ZZ", None])
+    placed = teaching.region_and_week(one)
+    assert len(placed) == 2 and placed["region"].isna().all()
