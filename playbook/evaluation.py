@@ -77,9 +77,3 @@ def evaluate_by_group(
         )
     columns = ["group", "true_matches_found", "false_matches", "missed_matches", "precision", "recall", "f1"]
     return pd.DataFrame(rows, columns=columns)
-
-
-def age_band(age: pd.Series, edges=(0, 30, 50, 70, 80, 200)) -> pd.Series:
-    """Age bands such as ``50-69`` for grouping; the top band is written ``80+``."""
-    labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-2], edges[1:-1], strict=True)] + [f"{edges[-2]}+"]
-    return pd.cut(age, bins=list(edges), right=False, labels=labels).astype("string")

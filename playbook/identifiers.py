@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -191,6 +192,20 @@ def age_in_years(date_of_birth: pd.Series, on: str | pd.Timestamp) -> pd.Series:
     dob = pd.to_datetime(date_of_birth)
     before_birthday = (dob.dt.month > on.month) | ((dob.dt.month == on.month) & (dob.dt.day > on.day))
     return (on.year - dob.dt.year - before_birthday.astype("Int64")).astype("Int64")
+
+
+def band_ages(age: pd.Series, starts: Sequence[int]) -> pd.Series:
+    """Ages as bands that begin at each of ``starts``: ``(0, 30, 50)`` gives ``0-29``, ``30-49`` and ``50+``.
+
+    The last band is open, because the oldest people are few and easy to single out. An age below the first start,
+    or missing, is missing. This is the one definition of an age band: extracts and linkage reports both use it.
+    """
+    starts = [int(start) for start in starts]
+    if not starts or starts != sorted(set(starts)):
+        raise ValueError(f"age bands need their starts in increasing order, got {starts}")
+    labels = [f"{low}-{high - 1}" for low, high in zip(starts[:-1], starts[1:], strict=True)] + [f"{starts[-1]}+"]
+    banded = pd.cut(pd.Series(age, dtype="Float64"), bins=[*starts, np.inf], right=False, labels=labels)
+    return banded.astype("string")
 
 
 # --- Reporting ----------------------------------------------------------------------------------------------

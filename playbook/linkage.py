@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from playbook import identifiers
+
 NO_MATCH = "no match"
 
 
@@ -33,12 +35,36 @@ DEFAULT_CASCADE = (
 )
 
 
+#: The fields :func:`standardise_for_linkage` writes the same way on both sides, in the order it gives them.
+LINKAGE_FIELDS = ("nhs_number", "given_name", "family_name", "date_of_birth", "postcode")
+
+
 def _check_columns(frame: pd.DataFrame, columns, side: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise KeyError(
             f"{side} table has no column {', '.join(map(repr, missing))}; it has {', '.join(map(str, frame.columns))}"
         )
+
+
+def standardise_for_linkage(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """The record id and the five fields we compare, written the same way on both sides of a linkage.
+
+    Ids become text, so ids from two files compare and join whatever type each file used; dates of birth become
+    ``YYYY-MM-DD`` text, so a year can be sliced off for blocking. Every row is kept: a value that cannot be
+    standardised is missing, and a rule never links on a missing value.
+    """
+    _check_columns(frame, [id_column, *LINKAGE_FIELDS], "the")
+    return pd.DataFrame(
+        {
+            id_column: frame[id_column].astype(str),
+            "nhs_number": identifiers.standardise_nhs_number(frame["nhs_number"]),
+            "given_name": identifiers.standardise_name(frame["given_name"]),
+            "family_name": identifiers.standardise_name(frame["family_name"]),
+            "date_of_birth": pd.to_datetime(frame["date_of_birth"]).dt.strftime("%Y-%m-%d").astype("string"),
+            "postcode": identifiers.standardise_postcode(frame["postcode"]),
+        }
+    )
 
 
 def cascade(

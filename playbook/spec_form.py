@@ -72,8 +72,28 @@ LABELS = {
     "recipients": "Recipients",
 }
 
+#: The answers a form groups under "Lawful basis": the one list :func:`apply_form` writes back and a form shows.
+LAWFUL_BASIS_FIELDS = (
+    "article6",
+    "article9",
+    "schedule1_part",
+    "schedule1_paragraph",
+    "appropriate_policy_document",
+    "legal_power",
+    "duty_of_confidentiality",
+)
+
 _TEXT = ("title", "purpose", "public_benefit")
 _DATES = ("start_date", "end_date", "review_date", "delete_by")
+
+#: The headings a form shows, each with its values, in the order of :data:`LABELS` (recipients come last).
+SECTIONS = {
+    "The share": _TEXT,
+    "Dates": _DATES,
+    "Who": ("controller_name", "controller_type", "source_name", "source_type"),
+    "The data": ("special_category", "confidential_patient_information"),
+    "Lawful basis": LAWFUL_BASIS_FIELDS,
+}
 _RECIPIENT_KEYS = ("uses", "fields")
 _FIELD_KEYS = ("ticked", "justification")
 _NOT_CHOSEN = "Not chosen"
@@ -309,20 +329,7 @@ def apply_form(spec_mapping: Mapping, values: Mapping) -> dict:
         if key in values:
             _section(spec, "data")[key] = values[key]
 
-    basis = (
-        _section(spec, "lawful_basis")
-        if set(values)
-        & {
-            "article6",
-            "article9",
-            "schedule1_part",
-            "schedule1_paragraph",
-            "appropriate_policy_document",
-            "legal_power",
-            "duty_of_confidentiality",
-        }
-        else {}
-    )
+    basis = _section(spec, "lawful_basis") if set(values) & set(LAWFUL_BASIS_FIELDS) else {}
     for key in ("article6", "legal_power", "duty_of_confidentiality"):
         if key in values:
             basis[key] = values[key]

@@ -519,27 +519,10 @@ def specification_form(start: dict):
     view = w.VBox(
         [
             w.HTML(_FORM_CSS),
-            heading("The share"),
-            *(controls[k] for k in ("title", "purpose", "public_benefit")),
-            heading("Dates"),
-            *(controls[k] for k in ("start_date", "end_date", "review_date", "delete_by")),
-            heading("Who"),
-            *(controls[k] for k in ("controller_name", "controller_type", "source_name", "source_type")),
-            heading("The data"),
-            controls["special_category"],
-            controls["confidential_patient_information"],
-            heading("Lawful basis"),
             *(
-                controls[k]
-                for k in (
-                    "article6",
-                    "article9",
-                    "schedule1_part",
-                    "schedule1_paragraph",
-                    "appropriate_policy_document",
-                    "legal_power",
-                    "duty_of_confidentiality",
-                )
+                box
+                for title, keys in spec_form.SECTIONS.items()
+                for box in (heading(title), *(controls[key] for key in keys))
             ),
             heading("Recipients"),
             accordion,

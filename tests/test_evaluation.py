@@ -61,7 +61,3 @@ def test_group_counts_add_up_to_the_overall_counts(pred, true):
     if overall["f1"] is not None:
         assert 0 <= overall["f1"] <= 1
 
-
-def test_age_bands():
-    bands = ev.age_band(pd.Series([5, 29, 30, 69, 70, 95, None]))
-    assert bands.tolist() == ["0-29", "0-29", "30-49", "50-69", "70-79", "80+", pd.NA]

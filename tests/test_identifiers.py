@@ -94,3 +94,26 @@ def test_standardisers_never_drop_or_reorder_rows(values):
                         ids.standardise_identifier, ids.standardise_nhs_number):
         out = standardise(raw)
         assert out.index.tolist() == raw.index.tolist()
+
+
+def test_age_bands_start_where_told_and_the_last_is_open():
+    ages = pd.Series([5, 29, 30, 69, 70, 95, None, -1, 250], dtype="Int64", index=list("abcdefghi"))
+    bands = ids.band_ages(ages, (0, 30, 50, 70, 80))
+    assert bands.tolist() == ["0-29", "0-29", "30-49", "50-69", "70-79", "80+", pd.NA, pd.NA, "80+"]
+    assert bands.index.tolist() == list("abcdefghi")
+    with pytest.raises(ValueError, match="increasing order"):
+        ids.band_ages(ages, (0, 50, 30))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.dates(dt.date(1900, 1, 1), dt.date(2021, 12, 31)) | st.none(), max_size=30),
+       st.sampled_from([(10, 90), (5, 85), (20, 80), (1, 3)]))
+def test_banding_ages_and_minimisations_bands_by_width_agree(births, width_and_top):
+    """The one definition of an age band gives minimisation's bands by width (when the top is a multiple of it)."""
+    from playbook import minimisation
+
+    width, top = width_and_top
+    dob = pd.Series(pd.to_datetime(births), dtype="datetime64[ns]")
+    by_width = minimisation.age_band(dob, "2020-04-01", width=width, top=top)
+    by_starts = ids.band_ages(ids.age_in_years(dob, "2020-04-01"), [*range(0, top, width), top])
+    assert by_width.tolist() == by_starts.tolist()

@@ -136,3 +136,27 @@ def test_curve_has_one_row_per_threshold_and_review_band():
     assert lk.review_band([1, 5, 9], 3, 7).tolist() == ["non-match", "review", "match"]
     with pytest.raises(ValueError):
         lk.review_band([1], 5, 3)
+
+
+def test_standardise_for_linkage_writes_both_sides_the_same_way():
+    frame = pd.DataFrame({"rid": pd.array([7, 8], dtype="Int64"),
+                          "nhs_number": ["999 000 0018", None],
+                          "given_name": ["  anne-marie ", "Bob"],
+                          "family_name": ["o'neil", None],
+                          "date_of_birth": pd.to_datetime(["1950-05-01", None]),
+                          "postcode": ["sw1a1aa", "not a postcode"],
+                          "phone": ["01632 960000", None]})
+    out = lk.standardise_for_linkage(frame, "rid")
+    assert list(out.columns) == ["rid", *lk.LINKAGE_FIELDS]
+    assert out["rid"].tolist() == ["7", "8"]
+    assert out["date_of_birth"].tolist() == ["1950-05-01", pd.NA]
+    assert out["postcode"].tolist() == ["SW1A 1AA", pd.NA]
+    assert out["given_name"].iloc[0] == lk.identifiers.standardise_name(frame["given_name"]).iloc[0]
+    assert out["nhs_number"].tolist() == lk.identifiers.standardise_nhs_number(frame["nhs_number"]).tolist()
+    assert len(out) == len(frame)  # no record is dropped
+
+
+def test_standardise_for_linkage_names_a_missing_column():
+    with pytest.raises(KeyError, match="'postcode'"):
+        lk.standardise_for_linkage(pd.DataFrame({"rid": [1], "nhs_number": ["x"], "given_name": ["a"],
+                                                 "family_name": ["b"], "date_of_birth": ["1950-01-01"]}), "rid")

@@ -389,3 +389,30 @@ def test_the_form_builds_from_the_blank_specification():
     assert controls["start_date"].value is None and controls["article6"].value is None
     controls["check"].click()
     assert "problems to fix" in controls["problems"].value and "TO COMPLETE" in controls["problems"].value
+
+
+def test_the_form_sections_show_every_value_once_in_order():
+    shown = [key for keys in spec_form.SECTIONS.values() for key in keys]
+    assert shown == [key for key in spec_form.LABELS if key != "recipients"]
+    assert spec_form.SECTIONS["Lawful basis"] == spec_form.LAWFUL_BASIS_FIELDS
+
+
+def test_every_lawful_basis_answer_is_written_under_lawful_basis():
+    values = spec_form.form_values(SHIELDING)
+    for key in spec_form.LAWFUL_BASIS_FIELDS:
+        written = apply_form({k: v for k, v in SHIELDING.items() if k != "lawful_basis"}, {key: values[key]})
+        assert "lawful_basis" in written, f"{key} is a lawful basis answer"
+
+
+def test_the_form_shows_its_sections_under_their_headings():
+    import ipywidgets as w
+
+    from playbook.widgets import specification_form
+
+    view = specification_form(shielding())
+    children = list(view.children)
+    headings = [c.value for c in children if isinstance(c, w.HTML) and c.value.startswith("<h4>")]
+    assert headings[: len(spec_form.SECTIONS)] == [f"<h4>{title}</h4>" for title in spec_form.SECTIONS]
+    start = children.index(next(c for c in children if getattr(c, "value", None) == "<h4>Lawful basis</h4>"))
+    assert children[start + 1 : start + 1 + len(spec_form.LAWFUL_BASIS_FIELDS)] == [
+        view.controls[key] for key in spec_form.LAWFUL_BASIS_FIELDS]
