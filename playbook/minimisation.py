@@ -367,11 +367,7 @@ def age_band(date_of_birth: pd.Series, on, width: int = 10, top: int = 90) -> pd
     """
     if width < 1 or top < width:
         raise ExtractError(f"age bands need width >= 1 and top >= width, got width={width}, top={top}")
-    age = identifiers.age_in_years(date_of_birth, on)
-    low = (age // width) * width
-    label = low.astype("string") + "-" + (low + width - 1).astype("string")
-    label = label.where(age < top, f"{top}+")
-    return label.where(age.notna() & (age >= 0), pd.NA).astype("string")
+    return identifiers.band_ages(identifiers.age_in_years(date_of_birth, on), [*range(0, top, width), top])
 
 
 def postcode_district(postcodes: pd.Series) -> pd.Series:

@@ -164,3 +164,24 @@ def region_and_week(registrations: pd.DataFrame | None = None) -> pd.DataFrame:
             "week": registrations["registered_on"].dt.to_period("W-SUN").dt.start_time.dt.strftime("%Y-%m-%d"),
         }
     )
+
+
+def council_columns(spec: purpose.PurposeSpec | None = None) -> list[str]:
+    """The list's columns behind the fields councils receive, read from the purpose specification."""
+    spec = purpose.load_builtin("shielding") if spec is None else spec
+    sources = purpose.source_columns(spec, "spl", spec.recipient("local_authorities").fields)
+    return [column for columns in sources.values() for column in columns]
+
+
+def list_on(day: str, source: pd.DataFrame | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """The council-facing list as it stood on a day: people added by then and not known to have died by then.
+
+    A death after ``day`` is left blank, because nobody knew of it yet. Lessons 09 and 10 compare two days' lists.
+    """
+    source = synthetic_data.load("spl") if source is None else source
+    columns = council_columns() if columns is None else columns
+    when = pd.Timestamp(day)
+    known_deaths = source["date_of_death"].where(source["date_of_death"] <= when)
+    current = source[(source["date_added"] <= when) & known_deaths.isna()]
+    return (current.assign(date_of_death=known_deaths)[[*columns, "date_of_death"]]
+            .sort_values("nhs_number").reset_index(drop=True))

@@ -108,3 +108,26 @@ def test_a_postcode_the_register_lacks_keeps_its_row_with_no_region():
     one = synthetic_data.load("registrations").head(2).assign(postcode=["ZZ99 9ZZ", None])
     placed = teaching.region_and_week(one)
     assert len(placed) == 2 and placed["region"].isna().all()
+
+
+def test_list_on_a_day_holds_who_was_added_by_then_and_not_known_dead():
+    source = pd.DataFrame({
+        "nhs_number": ["9990000003", "9990000001", "9990000002", "9990000004"],
+        "date_added": pd.to_datetime(["2020-04-01", "2020-04-01", "2020-04-20", "2020-04-01"]),
+        "date_of_death": pd.to_datetime([None, "2020-04-10", None, "2020-04-15"]),
+        "postcode": ["A", "B", "C", "D"],
+    })
+    day = teaching.list_on("2020-04-12", source, columns=["nhs_number", "postcode"])
+    # 0001 died before the day; 0002 was added after it; 0004's death was not yet known, so it is blank.
+    assert day["nhs_number"].tolist() == ["9990000003", "9990000004"]
+    assert day["date_of_death"].isna().all()
+    assert list(day.columns) == ["nhs_number", "postcode", "date_of_death"]
+
+
+def test_council_columns_follow_the_specification():
+    from playbook import purpose
+
+    spec = purpose.load_builtin("shielding")
+    columns = teaching.council_columns(spec)
+    assert "nhs_number" in columns and len(columns) == len(set(columns))
+    assert teaching.list_on("2020-04-12").columns.tolist() == [*columns, "date_of_death"]
