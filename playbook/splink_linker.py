@@ -16,7 +16,8 @@ Outputs, written to ``out_dir``:
   records may link to the same right record (a person who registered twice), so this is not one-to-one;
 - ``review.csv``: the pairs near the threshold (``review_band``), records side by side with the evidence for and
   against, for a person to decide; ``python -m playbook.clerical_review`` applies their decisions;
-- ``unlinkable.csv``: left or right records with too little usable information to link, each with the reason;
+- ``unlinkable.csv``: left or right records with too little usable information to link, in the one exceptions
+  layout (side, id, row, column, value, reason);
 - ``model.json`` (the trained Splink model) and ``summary.json`` (the counts, which always add up).
 
 The folder is written all at once: into a temporary folder beside it, then renamed into place, so an interrupted
@@ -49,9 +50,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from playbook import clerical_review
+from playbook import clerical_review, delivery
 from playbook import identifiers as ids
 from playbook.safe_names import shorten
 from playbook.segmentation import run_has_ended
@@ -291,14 +293,15 @@ def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame,
         unusable[role] = ids.unusable(raw, out[role])
     present = out[[r for r in INFORMATIVE_ROLES if r in out]].notna()
     too_little = present.sum(axis=1) < 2
-    reasons = [", ".join(c for c, ok in row.items() if not ok) for _, row in present[too_little].iterrows()]
-    unlinkable = pd.DataFrame(
-        {
-            "record_id": out.loc[too_little, "unique_id"],
-            "reason": [f"fewer than two usable values; missing or unusable: {r}" for r in reasons],
-        },
-        index=out.index[too_little],
-    )
+    missing = [", ".join(c for c, ok in row.items() if not ok) for _, row in present[too_little].iterrows()]
+    held_back = int(too_little.sum())
+    unlinkable = delivery.exceptions_table(
+        rows=[position + 1 for position in np.flatnonzero(too_little.to_numpy())],
+        column=missing,
+        value=["blank or unusable"] * held_back,
+        reason=["fewer than two usable values to link on; give the source a value for one of these"] * held_back,
+        ids=out.loc[too_little, "unique_id"],
+    ).set_index(out.index[too_little])
     if too_little.all():
         raise LinkageInputError(
             f"{where}: no row has two usable values to link on. Check the mapping and "
@@ -948,7 +951,7 @@ def link_frames(
     review = clerical_review.review_pairs(linker, predictions, matches, shared, band)
     clock.append(("choose matches", time.perf_counter()))
     unlinkable = pd.concat([left_out.assign(side=left_name), right_out.assign(side=right_name)], ignore_index=True)
-    unlinkable = unlinkable[["side", "record_id", "reason"]]
+    unlinkable = unlinkable[["side", "id", *delivery.EXCEPTION_COLUMNS]]
     summary = {
         "left_records": len(left),
         "right_records": len(right),

@@ -105,8 +105,10 @@ def test_outputs_are_written_and_counts_add_up(linked):
 def test_rows_with_too_little_to_link_are_reported_with_a_reason(linked):
     folder, _, _ = linked
     unlinkable = pd.read_csv(folder / "out" / "unlinkable.csv")
-    row = unlinkable.set_index("record_id").loc["CT-T1"]
-    assert "fewer than two usable values" in row["reason"] and "date_of_birth" in row["reason"]
+    assert list(unlinkable.columns) == ["side", "id", "row", "column", "value", "reason"], "not the one layout"
+    row = unlinkable.set_index("id").loc["CT-T1"]
+    assert "fewer than two usable values" in row["reason"] and "date_of_birth" in row["column"]
+    assert row["side"] == "council_tax.csv" and row["row"] >= 1
     summary = json.loads((folder / "out" / "summary.json").read_text())
     assert summary["unusable_values"]["council_tax.csv.date_of_birth"] == 1
     assert summary["unusable_values"]["council_tax.csv.postcode"] == 1
@@ -218,5 +220,5 @@ def test_prepare_keeps_every_row_in_one_of_two_tables(files):
     frame = pd.read_csv(files / "council_tax.csv", dtype=str)
     linkable, unlinkable = sl.prepare(frame, MAP_LEFT, "council_tax.csv")
     assert len(linkable) + len(unlinkable) == len(frame)
-    assert set(linkable["unique_id"]) | set(unlinkable["record_id"]) == set(frame["Ref"])
+    assert set(linkable["unique_id"]) | set(unlinkable["id"]) == set(frame["Ref"])
     assert StandardisingError  # the date error type is part of the public contract
