@@ -169,7 +169,7 @@ def region_and_week(registrations: pd.DataFrame | None = None) -> pd.DataFrame:
 def council_columns(spec: purpose.PurposeSpec | None = None) -> list[str]:
     """The list's columns behind the fields councils receive, read from the purpose specification."""
     spec = purpose.load_builtin("shielding") if spec is None else spec
-    sources = purpose.source_columns(spec, "spl", spec.recipient("local_authorities").fields)
+    sources = purpose.source_columns(spec, "spl", list(spec.recipient("local_authorities").fields))
     return [column for columns in sources.values() for column in columns]
 
 
