@@ -183,5 +183,8 @@ def list_on(day: str, source: pd.DataFrame | None = None, columns: list[str] | N
     when = pd.Timestamp(day)
     known_deaths = source["date_of_death"].where(source["date_of_death"] <= when)
     current = source[(source["date_added"] <= when) & known_deaths.isna()]
-    return (current.assign(date_of_death=known_deaths)[[*columns, "date_of_death"]]
-            .sort_values("nhs_number").reset_index(drop=True))
+    return (
+        current.assign(date_of_death=known_deaths)[[*columns, "date_of_death"]]
+        .sort_values("nhs_number")
+        .reset_index(drop=True)
+    )
