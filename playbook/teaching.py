@@ -169,7 +169,7 @@ def region_and_week(registrations: pd.DataFrame | None = None) -> pd.DataFrame:
 def council_columns(spec: purpose.PurposeSpec | None = None) -> list[str]:
     """The list's columns behind the fields councils receive, read from the purpose specification."""
     spec = purpose.load_builtin("shielding") if spec is None else spec
-    sources = purpose.source_columns(spec, "spl", spec.recipient("local_authorities").fields)
+    sources = purpose.source_columns(spec, "spl", list(spec.recipient("local_authorities").fields))
     return [column for columns in sources.values() for column in columns]
 
 
@@ -183,5 +183,41 @@ def list_on(day: str, source: pd.DataFrame | None = None, columns: list[str] | N
     when = pd.Timestamp(day)
     known_deaths = source["date_of_death"].where(source["date_of_death"] <= when)
     current = source[(source["date_added"] <= when) & known_deaths.isna()]
-    return (current.assign(date_of_death=known_deaths)[[*columns, "date_of_death"]]
-            .sort_values("nhs_number").reset_index(drop=True))
+    return (
+        current.assign(date_of_death=known_deaths)[[*columns, "date_of_death"]]
+        .sort_values("nhs_number")
+        .reset_index(drop=True)
+    )
+
+
+#: The columns of the list that make up an address, with the council it falls in.
+ADDRESS_COLUMNS = ("address_line_1", "address_line_2", "town", "postcode", "la_code")
+
+
+def list_with_current_addresses(
+    spl: pd.DataFrame,
+    nhs_numbers: pd.Series | list[str],
+    people: pd.DataFrame | None = None,
+    register: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The list with each named person's address corrected to where they live now, as a GP practice review would.
+
+    A person's current home is the register's address at their ``uprn`` in the people table. Only the address
+    columns (:data:`ADDRESS_COLUMNS`) of the people named by ``nhs_numbers`` change; every other row and column, and
+    the order of both, stay as they were. Lesson 10 uses it to make the list of the next day.
+    """
+    people = synthetic_data.load("people") if people is None else people
+    register = synthetic_data.load("addresses") if register is None else register
+    columns = list(ADDRESS_COLUMNS)
+    current_home = (
+        people[["nhs_number", "uprn"]]
+        .merge(register[["uprn", *columns]], on="uprn")
+        .drop(columns="uprn")
+        .set_index("nhs_number")
+    )
+    corrected = spl.set_index("nhs_number")
+    fix = corrected.index.isin(list(nhs_numbers))
+    home = current_home.reindex(corrected.index[fix])
+    for column in columns:
+        corrected.loc[fix, column] = home[column].to_numpy()
+    return corrected.reset_index()[list(spl.columns)]
