@@ -188,3 +188,36 @@ def list_on(day: str, source: pd.DataFrame | None = None, columns: list[str] | N
         .sort_values("nhs_number")
         .reset_index(drop=True)
     )
+
+
+#: The columns of the list that make up an address, with the council it falls in.
+ADDRESS_COLUMNS = ("address_line_1", "address_line_2", "town", "postcode", "la_code")
+
+
+def list_with_current_addresses(
+    spl: pd.DataFrame,
+    nhs_numbers: pd.Series | list[str],
+    people: pd.DataFrame | None = None,
+    register: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The list with each named person's address corrected to where they live now, as a GP practice review would.
+
+    A person's current home is the register's address at their ``uprn`` in the people table. Only the address
+    columns (:data:`ADDRESS_COLUMNS`) of the people named by ``nhs_numbers`` change; every other row and column, and
+    the order of both, stay as they were. Lesson 10 uses it to make the list of the next day.
+    """
+    people = synthetic_data.load("people") if people is None else people
+    register = synthetic_data.load("addresses") if register is None else register
+    columns = list(ADDRESS_COLUMNS)
+    current_home = (
+        people[["nhs_number", "uprn"]]
+        .merge(register[["uprn", *columns]], on="uprn")
+        .drop(columns="uprn")
+        .set_index("nhs_number")
+    )
+    corrected = spl.set_index("nhs_number")
+    fix = corrected.index.isin(list(nhs_numbers))
+    home = current_home.reindex(corrected.index[fix])
+    for column in columns:
+        corrected.loc[fix, column] = home[column].to_numpy()
+    return corrected.reset_index()[list(spl.columns)]

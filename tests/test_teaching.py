@@ -131,3 +131,46 @@ def test_council_columns_follow_the_specification():
     columns = teaching.council_columns(spec)
     assert "nhs_number" in columns and len(columns) == len(set(columns))
     assert teaching.list_on("2020-04-12").columns.tolist() == [*columns, "date_of_death"]
+
+
+def test_list_with_current_addresses_moves_only_the_named_people_to_their_current_home():
+    spl = pd.DataFrame({
+        "spl_row_id": [1, 2, 3],
+        "nhs_number": ["9990000001", "9990000002", "9990000003"],
+        "address_line_1": ["1 Old Road", "2 Stay Street", "3 Old Lane"],
+        "address_line_2": [None, None, None],
+        "town": ["Leeds", "Leeds", "Leeds"],
+        "postcode": ["LS1 1AA", "LS1 1AB", "LS1 1AC"],
+        "la_code": ["E08000035"] * 3,
+    })
+    people = pd.DataFrame({"nhs_number": ["9990000001", "9990000002", "9990000003"], "uprn": [10, 20, 30]})
+    register = pd.DataFrame({
+        "uprn": [10, 20, 30],
+        "address_line_1": ["1 New Road", "2 Stay Street", "3 New Lane"],
+        "address_line_2": ["Flat A", None, None],
+        "town": ["Birmingham", "Leeds", "Leeds"],
+        "postcode": ["B1 1AA", "LS1 1AB", "LS2 2AC"],
+        "la_code": ["E08000025", "E08000035", "E08000035"],
+    })
+    corrected = teaching.list_with_current_addresses(spl, ["9990000001"], people, register)
+    assert list(corrected.columns) == list(spl.columns)
+    assert corrected.loc[0, ["address_line_1", "address_line_2", "town", "postcode", "la_code"]].tolist() == [
+        "1 New Road", "Flat A", "Birmingham", "B1 1AA", "E08000025"]
+    # Nobody else moves, even person 3, whose register address differs too: only the named are corrected.
+    pd.testing.assert_frame_equal(corrected.iloc[1:], spl.iloc[1:])
+    assert spl.loc[0, "postcode"] == "LS1 1AA", "the list passed in is left as it was"
+
+
+def test_list_with_current_addresses_corrects_the_teaching_lists_former_addresses():
+    spl, people, register = (synthetic_data.load(name) for name in ("spl", "people", "addresses"))
+    truth = synthetic_data.load("truth")
+    stale_ids = truth.loc[(truth["source_table"] == "spl")
+                          & truth["corruptions"].fillna("").str.contains("stale_address"), "source_id"]
+    stale = spl.loc[spl["spl_row_id"].astype("string").isin(stale_ids), "nhs_number"]
+    corrected = teaching.list_with_current_addresses(spl, stale)
+    assert corrected.shape == spl.shape and corrected["nhs_number"].equals(spl["nhs_number"])
+    before, after = spl.astype("string"), corrected.astype("string")
+    changed = ((before != after).fillna(False) | (before.isna() != after.isna())).any(axis=1)
+    assert changed.any() and set(corrected.loc[changed, "nhs_number"]) <= set(stale)
+    homes = people.merge(register, on="uprn").set_index("nhs_number")["postcode"]
+    assert (corrected.loc[changed, "postcode"].to_numpy() == homes.loc[corrected.loc[changed, "nhs_number"]]).all()
