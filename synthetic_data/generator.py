@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -617,7 +617,7 @@ NEEDS_REGISTRATIONS = {"registrations", "supermarket_customers", "truth"}
 NEEDS_CUSTOMERS = {"supermarket_customers", "truth"}
 
 
-def build_world(config: Config, names: Iterable[str] = TABLES, scope: Scope | None = None) -> SimpleNamespace:
+def build_world(config: Config, names: Sequence[str] = TABLES, scope: Scope | None = None) -> SimpleNamespace:
     """Draw every stage the named tables need, for the whole population or for the one block ``scope`` names.
     Each stage has its own random stream, so skipping the later stages never changes the earlier ones."""
     scope = scope or Whole(config)
@@ -930,7 +930,7 @@ def checked_table(world: SimpleNamespace, name: str) -> pa.Table:
 
 
 def iter_tables(
-    config: Config, names: Iterable[str] = TABLES, world: SimpleNamespace | None = None
+    config: Config, names: Sequence[str] = TABLES, world: SimpleNamespace | None = None
 ) -> Iterator[tuple[str, pa.Table]]:
     """Build, check and yield each requested table in turn. A table that fails a safety check is never yielded."""
     world = world or build_world(config, names)
