@@ -37,7 +37,7 @@ def _scores(tp: int, fp: int, fn: int) -> dict:
     }
 
 
-def _marked(predicted, truth, left, right) -> pd.DataFrame:
+def _marked(predicted: pd.DataFrame, truth: pd.DataFrame, left: str, right: str) -> pd.DataFrame:
     """Every predicted or true pair, marked as found (both), false (predicted only) or missed (true only)."""
     p = _pairs(predicted, left, right, "predicted links")
     t = _pairs(truth, left, right, "true links")
