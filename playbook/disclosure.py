@@ -216,7 +216,7 @@ class Suppressed:
         """What a reader sees: numbers as text, hidden cells as ``*``."""
         return self.counts.astype(str).mask(self.hidden, SUPPRESSED)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, int]:
         cells = self.counts.size
         return {
             "cells": cells,

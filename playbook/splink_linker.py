@@ -690,9 +690,10 @@ class LinkResult:
     unlinkable: pd.DataFrame
     summary: dict
     linker: Any  # a splink Linker
-    seconds: dict  # wall time of each step, for benchmarks; never shown in lessons
+    seconds: dict[str, float]  # wall time of each step, for benchmarks; never shown in lessons
     review: pd.DataFrame | None = None  # pairs near the threshold for a person to check (clerical_review)
-    records: dict | None = None  # the prepared left and right records with blocking keys, for pairs_completeness
+    # The prepared left and right records with blocking keys, for pairs_completeness.
+    records: dict[str, pd.DataFrame] | None = None
 
 
 def quiet_splink() -> None:
@@ -886,8 +887,8 @@ def _pairs_frame(predictions: SplinkDataFrame) -> pd.DataFrame:
 def link_frames(
     left: pd.DataFrame,
     right: pd.DataFrame,
-    roles_left: dict,
-    roles_right: dict,
+    roles_left: Mapping[str, ColumnSpec],
+    roles_right: Mapping[str, ColumnSpec],
     *,
     left_name: str = "left",
     right_name: str = "right",
@@ -1001,8 +1002,8 @@ def link_frames(
 def link_files(
     left: Path | str,
     right: Path | str,
-    roles_left: dict,
-    roles_right: dict,
+    roles_left: Mapping[str, ColumnSpec],
+    roles_right: Mapping[str, ColumnSpec],
     out_dir: Path | str,
     *,
     threshold: float = DEFAULT_THRESHOLD,
@@ -1170,12 +1171,12 @@ def _columns(path: Path) -> list[str]:
 # --- Command line ----------------------------------------------------------------------------------------------
 
 
-def parse_mapping(text: str, option: str) -> dict:
+def parse_mapping(text: str, option: str) -> dict[str, ColumnSpec]:
     """``role=column,role=column`` into a dict, with a clear error for anything else.
 
     ``role=first+second`` maps a role to several columns, joined with spaces (an address held in parts).
     """
-    mapping = {}
+    mapping: dict[str, ColumnSpec] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         role, sep, column = item.partition("=")
         if not sep or not role.strip() or not column.strip():
@@ -1189,7 +1190,7 @@ def parse_mapping(text: str, option: str) -> dict:
     return mapping
 
 
-def parse_band(text: str) -> tuple:
+def parse_band(text: str) -> tuple[float, float]:
     """``0.2,0.99`` into two numbers; check_options says whether they make a band."""
     try:
         low, high = (float(part) for part in text.split(","))
