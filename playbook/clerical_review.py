@@ -19,11 +19,17 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from playbook.safe_names import shorten
+
+if TYPE_CHECKING:
+    from splink import Linker
+    from splink.internals.splink_dataframe import SplinkDataFrame
 
 REVIEW_BAND = (0.2, 0.99)  # match probabilities: wide enough to hold the near misses on both sides of the threshold
 ACCEPT = {"match", "yes", "y", "accept", "accepted", "same person"}
@@ -34,7 +40,13 @@ class ReviewError(ValueError):
     """A decisions file or linked folder that cannot be used; the message names the file, row and what to do."""
 
 
-def review_pairs(linker, predictions, matches: pd.DataFrame, roles, band=REVIEW_BAND) -> pd.DataFrame:
+def review_pairs(
+    linker: Linker,
+    predictions: SplinkDataFrame,
+    matches: pd.DataFrame,
+    roles: Collection[str],
+    band: Sequence[float] = REVIEW_BAND,
+) -> pd.DataFrame:
     """The pairs to review: match probability within ``band``, records side by side, evidence for and against.
 
     ``predictions`` is Splink's scored table (kept with its intermediate columns). Works on any Splink engine,
@@ -75,7 +87,7 @@ def review_pairs(linker, predictions, matches: pd.DataFrame, roles, band=REVIEW_
     return out.drop(columns="_best").reset_index(drop=True)
 
 
-def _evidence(linker, row: dict) -> tuple[str, str]:
+def _evidence(linker: Linker, row: dict[str, Any]) -> tuple[str, str]:
     """Each comparison's level and weight in bits (term frequency included), split into for and against."""
     found = []
     for comparison in linker._settings_obj.comparisons:
@@ -92,7 +104,7 @@ def _evidence(linker, row: dict) -> tuple[str, str]:
     return pro, con
 
 
-def read_decisions(path, pairs: pd.DataFrame) -> pd.DataFrame:
+def read_decisions(path: Path | str, pairs: pd.DataFrame) -> pd.DataFrame:
     """The reviewed rows of a decisions file as left_id, right_id and accepted (True or False).
 
     Refuses, naming the row, a decision it cannot read, a pair the linker never scored, and two ``match``
@@ -154,7 +166,7 @@ def apply_decisions(pairs: pd.DataFrame, decisions: pd.DataFrame, threshold: flo
     return final.sort_values("left_id").reset_index(drop=True)
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m playbook.clerical_review", description=__doc__.split("\n")[0])
     parser.add_argument("--linked", required=True, help="the linker's output folder (holds scored_pairs.parquet)")
     parser.add_argument("--decisions", required=True, help="review.csv with the decision column filled in")

@@ -96,7 +96,7 @@ def exceptions_table(
     return table
 
 
-def describe_value(value) -> str:
+def describe_value(value: object) -> str:
     """A value as an exceptions table shows it: ``blank`` for a missing or empty one, else the value, shortened."""
     return "blank" if purpose.is_blank(value) else purpose.shorten(value.item() if hasattr(value, "item") else value)
 

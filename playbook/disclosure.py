@@ -25,10 +25,19 @@ counts, would give the small numbers back.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
+
+# A cell of a table with totals, as (row position, column position).
+Cell = tuple[int, int]
+# Each cell as an edge (from node, to node) of the flow network; the residual arcs (to node, cell) from each node.
+Edges = dict[Cell, tuple[int, int]]
+Arcs = list[list[tuple[int, Cell]]]
 
 TOTAL = "Total"
 SUPPRESSED = "*"
@@ -71,7 +80,7 @@ def check_counts(table: pd.DataFrame) -> pd.DataFrame:
     return numbers.astype("int64")
 
 
-def _whole(name: str, value, minimum: int) -> int:
+def _whole(name: str, value: object, minimum: int) -> int:
     """A parameter as an int, or a :class:`DisclosureError`: a wrong setting must not quietly weaken control."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise DisclosureError(f"{name} must be a whole number of {minimum} or more, got {value!r}")
@@ -92,7 +101,7 @@ def add_totals(table: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _edges(shape: tuple[int, int]):
+def _edges(shape: tuple[int, ...]) -> tuple[Edges, int]:
     """Each cell of a table-with-totals as an edge of a flow network.
 
     Nodes: one per inner row, one per inner column, plus S (the row totals' side) and T (the column totals'
@@ -102,7 +111,7 @@ def _edges(shape: tuple[int, int]):
     """
     n_rows, n_cols = shape[0] - 1, shape[1] - 1
     source, sink = n_rows + n_cols, n_rows + n_cols + 1
-    edges = {}
+    edges: Edges = {}
     for i in range(n_rows):
         for j in range(n_cols):
             edges[(i, j)] = (i, n_rows + j)
@@ -113,11 +122,11 @@ def _edges(shape: tuple[int, int]):
     return edges, n_rows + n_cols + 2
 
 
-def _residual(counts: np.ndarray, mask: np.ndarray):
+def _residual(counts: np.ndarray, mask: np.ndarray) -> tuple[Edges, Arcs]:
     """Residual arcs of the network: forward on every hidden edge (a cell can always grow), backward where the
     cell is above 0 (it can shrink)."""
     edges, n_nodes = _edges(counts.shape)
-    arcs: list[list[tuple[int, tuple]]] = [[] for _ in range(n_nodes)]
+    arcs: Arcs = [[] for _ in range(n_nodes)]
     for cell, (u, v) in edges.items():
         if mask[cell]:
             arcs[u].append((v, cell))
@@ -126,7 +135,7 @@ def _residual(counts: np.ndarray, mask: np.ndarray):
     return edges, arcs
 
 
-def _reachable(arcs, start: int, goal: int, skip: tuple) -> bool:
+def _reachable(arcs: Arcs, start: int, goal: int, skip: Cell) -> bool:
     seen, queue = {start}, deque([start])
     while queue:
         node = queue.popleft()
@@ -139,7 +148,7 @@ def _reachable(arcs, start: int, goal: int, skip: tuple) -> bool:
     return False
 
 
-def _is_determined(counts: np.ndarray, edges, arcs, cell: tuple) -> bool:
+def _is_determined(counts: np.ndarray, edges: Edges, arcs: Arcs, cell: Cell) -> bool:
     u, v = edges[cell]
     can_grow = _reachable(arcs, v, u, cell)
     can_shrink = counts[cell] > 0 and _reachable(arcs, u, v, cell)
@@ -207,7 +216,7 @@ class Suppressed:
         """What a reader sees: numbers as text, hidden cells as ``*``."""
         return self.counts.astype(str).mask(self.hidden, SUPPRESSED)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, int]:
         cells = self.counts.size
         return {
             "cells": cells,
@@ -229,10 +238,10 @@ def _choose_cover(values: np.ndarray, hidden: np.ndarray, locked: np.ndarray, ex
     n_rows, n_cols = values.shape
     i, j = exposed
 
-    def cost(c):
+    def cost(c: Cell) -> tuple[Any, ...]:  # numpy scalars, then the cell: a sort key
         return (values[c] == 0, c[0] == n_rows - 1 or c[1] == n_cols - 1, values[c], c)
 
-    def usable(cells):
+    def usable(cells: Iterable[Cell]) -> list[Cell]:
         return sorted((c for c in cells if not hidden[c] and not locked[c]), key=cost)
 
     line = usable({(i, c) for c in range(n_cols)} | {(r, j) for r in range(n_rows)})
@@ -310,7 +319,7 @@ def suppress(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def round_to_base(values, base: int = 5):
+def round_to_base(values: ArrayLike, base: int = 5) -> np.ndarray:
     """Round whole numbers to the nearest multiple of ``base``, halves upwards (so 2 -> 0, 3 -> 5 for base 5)."""
     if not isinstance(base, (int, np.integer)) or base < 1:
         raise DisclosureError(f"base must be a whole number of 1 or more, got {base!r}")
@@ -378,8 +387,8 @@ def nhs_digital(
 
 def protected_rates(
     release: Suppressed | Rounded,
-    numerator,
-    denominator=TOTAL,
+    numerator: Hashable,
+    denominator: Hashable = TOTAL,
     *,
     axis: str = "columns",
     per: float = 100,
@@ -430,7 +439,7 @@ def protected_rates(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def rounding_interval(published, base: int = 5) -> tuple:
+def rounding_interval(published: ArrayLike, base: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """The true values a published rounded count can stand for: (lowest, highest), never below 0."""
     published = np.asarray(published, dtype="int64")
     low = np.maximum(published - base // 2, 0)

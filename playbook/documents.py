@@ -28,10 +28,10 @@ import argparse
 import datetime as _dt
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import outbox
 from playbook import lawful_basis
@@ -208,7 +208,7 @@ def _sources_in_words(text: str) -> str:
     return text
 
 
-def _unique(points) -> list:
+def _unique(points: Iterable[lawful_basis.Point]) -> list[lawful_basis.Point]:
     seen, out = set(), []
     for p in points:
         if p.text not in seen:
@@ -549,7 +549,7 @@ def _planned(
             yield from ((doc, rid) for rid, rec in spec.recipients.items() if doc.applies_to(rec))
 
 
-def _short(value, limit: int = 80) -> str:
+def _short(value: object, limit: int = 80) -> str:
     """A value for an error message, its start cut to ``limit`` characters (the end of a path says most)."""
     return shorten(value, limit, keep_end=True)
 
@@ -642,7 +642,7 @@ _PROG = "python -m playbook.documents"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit code 2, no usage block
+    def error(self, message: str) -> NoReturn:  # one line, exit code 2, no usage block
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 

@@ -22,7 +22,7 @@ def _pairs(frame: pd.DataFrame, left: str, right: str, what: str) -> pd.DataFram
     return pairs.rename(columns={left: "left_id", right: "right_id"}).astype({"left_id": str, "right_id": str})
 
 
-def _scores(tp: int, fp: int, fn: int) -> dict:
+def _scores(tp: int, fp: int, fn: int) -> dict[str, int | float | None]:
     """Precision, recall and F1 from counts; None where the figure has nothing to measure (0/0)."""
     precision = tp / (tp + fp) if tp + fp else None
     recall = tp / (tp + fn) if tp + fn else None
@@ -37,7 +37,7 @@ def _scores(tp: int, fp: int, fn: int) -> dict:
     }
 
 
-def _marked(predicted, truth, left, right) -> pd.DataFrame:
+def _marked(predicted: pd.DataFrame, truth: pd.DataFrame, left: str, right: str) -> pd.DataFrame:
     """Every predicted or true pair, marked as found (both), false (predicted only) or missed (true only)."""
     p = _pairs(predicted, left, right, "predicted links")
     t = _pairs(truth, left, right, "true links")
@@ -47,7 +47,9 @@ def _marked(predicted, truth, left, right) -> pd.DataFrame:
     ).drop(columns="_merge")
 
 
-def evaluate(predicted: pd.DataFrame, truth: pd.DataFrame, left: str = "left_id", right: str = "right_id") -> dict:
+def evaluate(
+    predicted: pd.DataFrame, truth: pd.DataFrame, left: str = "left_id", right: str = "right_id"
+) -> dict[str, int | float | None]:
     """Precision, recall and F1 of predicted links against true links, with the counts behind them."""
     counts = _marked(predicted, truth, left, right)["outcome"].value_counts()
     return _scores(int(counts.get("found", 0)), int(counts.get("false", 0)), int(counts.get("missed", 0)))

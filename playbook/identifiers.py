@@ -67,7 +67,7 @@ def nhs_number_check_digit(first_nine: str) -> int | None:
     return None if check == 10 else check
 
 
-def is_valid_nhs_number(value) -> bool:
+def is_valid_nhs_number(value: object) -> bool:
     """Whether one value, after removing spaces and hyphens, is ten digits with a correct check digit."""
     return bool(valid_nhs_number(pd.Series([value], dtype="object")).iloc[0])
 

@@ -21,7 +21,10 @@ import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The date on which the rules below were last checked against the law.
 LAW_AS_AT = _dt.date(2026, 11, 23)
@@ -230,7 +233,7 @@ class Assessment:
         """The candidate codes offered for one topic, for example ``options("article6")``."""
         return [p.code for p in self.candidates if p.topic == topic]
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """The verdict, then the points, as a pandas table (section, topic, point, source)."""
         import pandas as pd
 
@@ -1477,7 +1480,7 @@ def decision_record(
     legal_power: str | None = None,
     confidentiality: str | None = None,
     **entries: str,
-):
+) -> pd.DataFrame:
     """A sharing decision record in the shape of Annex B of the ICO data sharing code, as a pandas table.
 
     The verdict comes first. The person chooses the Article 6 basis, the Article 9 condition, the legal power and

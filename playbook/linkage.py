@@ -8,10 +8,12 @@ two records are the same person, added up into one score that a threshold turns 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from playbook import identifiers
 
@@ -39,7 +41,7 @@ DEFAULT_CASCADE = (
 LINKAGE_FIELDS = ("nhs_number", "given_name", "family_name", "date_of_birth", "postcode")
 
 
-def _check_columns(frame: pd.DataFrame, columns, side: str) -> None:
+def _check_columns(frame: pd.DataFrame, columns: Iterable[str], side: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise KeyError(
@@ -68,7 +70,7 @@ def standardise_for_linkage(frame: pd.DataFrame, id_column: str) -> pd.DataFrame
 
 
 def cascade(
-    left: pd.DataFrame, right: pd.DataFrame, left_id: str, right_id: str, rules=DEFAULT_CASCADE
+    left: pd.DataFrame, right: pd.DataFrame, left_id: str, right_id: str, rules: Sequence[Rule] = DEFAULT_CASCADE
 ) -> pd.DataFrame:
     """Link each left record to at most one right record, trying the rules in order.
 
@@ -101,7 +103,7 @@ def cascade(
     return linked.rename(columns={"_right_id": right_id})
 
 
-def rule_counts(linked: pd.DataFrame, rules=DEFAULT_CASCADE) -> pd.DataFrame:
+def rule_counts(linked: pd.DataFrame, rules: Iterable[Rule] = DEFAULT_CASCADE) -> pd.DataFrame:
     """How many records each rule linked, in cascade order, with the unmatched last: what each rule adds."""
     order = [r.name for r in rules] + [NO_MATCH]
     counts = linked["rule"].value_counts().reindex(order, fill_value=0)
@@ -111,7 +113,7 @@ def rule_counts(linked: pd.DataFrame, rules=DEFAULT_CASCADE) -> pd.DataFrame:
 # --- Fellegi–Sunter by hand ----------------------------------------------------------------------------------
 
 
-def agreement(left: pd.DataFrame, right: pd.DataFrame, columns) -> pd.DataFrame:
+def agreement(left: pd.DataFrame, right: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """For row-aligned pairs, whether each column agrees exactly (missing on either side counts as disagree)."""
     if len(left) != len(right):
         raise ValueError(f"left has {len(left)} rows and right has {len(right)}: give one row per pair on each side")
@@ -122,7 +124,7 @@ def agreement(left: pd.DataFrame, right: pd.DataFrame, columns) -> pd.DataFrame:
     return pd.DataFrame(result)
 
 
-def m_u_probabilities(agree: pd.DataFrame, is_match) -> pd.DataFrame:
+def m_u_probabilities(agree: pd.DataFrame, is_match: ArrayLike) -> pd.DataFrame:
     """m = P(agree | same person) and u = P(agree | different people) for each column, from labelled pairs.
 
     Clipped away from 0 and 1 so that no single field can give an infinite weight.
@@ -156,7 +158,7 @@ def score(agree: pd.DataFrame, weights: pd.DataFrame, prior: float | None = None
     return pd.Series(total, index=agree.index, name="match_weight")
 
 
-def probability(match_weight) -> np.ndarray:
+def probability(match_weight: ArrayLike) -> np.ndarray:
     """Match probability from a match weight that includes the prior: 2^w / (1 + 2^w)."""
     return 1 / (1 + np.power(2.0, -np.asarray(match_weight, dtype=float)))
 
@@ -164,7 +166,9 @@ def probability(match_weight) -> np.ndarray:
 # --- Threshold: precision and recall ---------------------------------------------------------------------------
 
 
-def precision_recall_at(scores, is_match, threshold: float, true_matches: int | None = None) -> dict:
+def precision_recall_at(
+    scores: ArrayLike, is_match: ArrayLike, threshold: float, true_matches: int | None = None
+) -> dict[str, float]:
     """Precision, recall and F1 when every pair scoring at least ``threshold`` is accepted as a match.
 
     ``true_matches`` is the number of true matches in the whole data; give it when some true matches never
@@ -194,12 +198,14 @@ def precision_recall_at(scores, is_match, threshold: float, true_matches: int | 
     }
 
 
-def precision_recall_curve(scores, is_match, thresholds, true_matches: int | None = None) -> pd.DataFrame:
+def precision_recall_curve(
+    scores: ArrayLike, is_match: ArrayLike, thresholds: Iterable[float], true_matches: int | None = None
+) -> pd.DataFrame:
     """:func:`precision_recall_at` for each threshold, one row each: the data behind the threshold chart."""
     return pd.DataFrame([precision_recall_at(scores, is_match, t, true_matches) for t in thresholds])
 
 
-def review_band(scores, lower: float, upper: float) -> np.ndarray:
+def review_band(scores: ArrayLike, lower: float, upper: float) -> np.ndarray:
     """Label each pair ``match`` (at or above ``upper``), ``review`` (between) or ``non-match`` (below ``lower``).
 
     The review band is the pairs a person should look at before anyone acts on them.

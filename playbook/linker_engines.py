@@ -19,10 +19,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from playbook.splink_linker import LinkageInputError, comparisons
+
+if TYPE_CHECKING:
+    import duckdb
+    from pyspark.sql import SparkSession
+    from splink import SettingsCreator
+    from splink.internals.database_api import DatabaseAPISubClass
 
 ENGINES = ("duckdb", "spark")
 PYSPARK = "pyspark==4.1.2"  # the Spark 4 release Splink 5.0.0 is tested with
@@ -50,7 +57,7 @@ class EngineMissingError(LinkageInputError):
     """The chosen engine needs software that is not installed; the message says what to install."""
 
 
-def check_engine(engine) -> None:
+def check_engine(engine: object) -> None:
     """Refuse an unknown engine, or Spark without PySpark or a recent enough Java, in one line that says what to do."""
     if engine not in ENGINES:
         raise LinkageInputError(f"engine {engine!r} is not one of {', '.join(ENGINES)}. Leave it out to use duckdb.")
@@ -99,7 +106,7 @@ def _java_version(java: str) -> int | None:
     return int(found[2] or 0) if major == 1 else major
 
 
-def engine_errors(engine) -> tuple:
+def engine_errors(engine: object) -> tuple[type[Exception], ...]:
     """The exception types an engine raises for SQL or data it cannot handle, for the linker's backstop."""
     if engine != "spark":
         return ()
@@ -112,7 +119,11 @@ def engine_errors(engine) -> tuple:
 # --- Database APIs -------------------------------------------------------------------------------------------
 
 
-def database_api(engine: str = "duckdb", connection=None, threads: int | None = None):
+def database_api(
+    engine: str = "duckdb",
+    connection: duckdb.DuckDBPyConnection | SparkSession | None = None,
+    threads: int | None = None,
+) -> DatabaseAPISubClass:
     """Splink's database API for an engine.
 
     ``connection`` is a DuckDB connection or a SparkSession (for example one on a cluster); without one, DuckDB
@@ -124,7 +135,7 @@ def database_api(engine: str = "duckdb", connection=None, threads: int | None = 
         import duckdb
         from splink import DuckDBAPI
 
-        con = connection or duckdb.connect()
+        con = cast("duckdb.DuckDBPyConnection | None", connection) or duckdb.connect()
         con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
@@ -136,7 +147,7 @@ def database_api(engine: str = "duckdb", connection=None, threads: int | None = 
 
     # Each run in a session of its own, as each DuckDB run has its own connection: the same Spark context (and
     # its Java side), but none of an earlier run's tables, which would clash with this run's names.
-    spark = (connection or spark_session(cores=threads)).newSession()
+    spark = (cast("SparkSession | None", connection) or spark_session(cores=threads)).newSession()
     try:
         for name, java_class in SPARK_FUNCTIONS.items():
             spark.udf.registerJavaFunction(name, java_class, DoubleType())
@@ -151,20 +162,21 @@ def database_api(engine: str = "duckdb", connection=None, threads: int | None = 
     return SparkAPI(spark_session=spark, break_lineage_method=lineage)
 
 
-def spark_session(cores: int | None = None):
+def spark_session(cores: int | None = None) -> SparkSession:
     """The session to link in: one already running (a notebook on a managed service), the cluster's when the job
     was started by spark-submit (with the settings given there), or else a local one."""
     check_engine("spark")
     from pyspark.sql import SparkSession
 
-    if SparkSession.getActiveSession() is not None:
-        return SparkSession.getActiveSession()
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
     if "PYSPARK_GATEWAY_PORT" in os.environ:  # spark-submit started this Python and its Java side
         return SparkSession.builder.getOrCreate()
     return local_spark(cores=cores)
 
 
-def local_spark(cores: int | None = None, memory_gib: int | None = None):
+def local_spark(cores: int | None = None, memory_gib: int | None = None) -> SparkSession:
     """A Spark session on this machine, started once per process and shared; stopped at exit.
 
     Settings for a small machine: every core (or ``cores``), half the memory for Spark (the rest for Python and
@@ -237,7 +249,7 @@ def stop_local_spark() -> None:
 # --- Settings and saved models -------------------------------------------------------------------------------
 
 
-def settings_for(engine: str, settings):
+def settings_for(engine: str, settings: SettingsCreator | dict[str, Any]) -> SettingsCreator | dict[str, Any]:
     """Settings whose SQL the engine understands.
 
     ``settings`` is the linker's ``SettingsCreator`` (SQL in DuckDB's dialect) or a saved model's dict (which
@@ -252,7 +264,7 @@ def settings_for(engine: str, settings):
         return settings
     import sqlglot
 
-    def translate(sql):
+    def translate(sql: str) -> str:
         return sql if sql.strip().upper() == "ELSE" else sqlglot.transpile(sql, read=source, write=engine)[0]
 
     out = json.loads(json.dumps(settings))  # a deep copy; the caller's dict is left as it was
@@ -269,7 +281,7 @@ def settings_for(engine: str, settings):
     return out
 
 
-def read_model(model) -> dict:
+def read_model(model: Path | str | dict[str, Any]) -> dict[str, Any]:
     """A saved model (the ``model.json`` a run wrote, or its dict), refused clearly if it is not one."""
     if isinstance(model, dict):
         settings, where = model, "model"
@@ -301,10 +313,10 @@ def read_model(model) -> dict:
     return settings
 
 
-def check_model(settings: dict, roles, where: str = "model") -> None:
+def check_model(settings: dict[str, Any], roles: Collection[str], where: str = "model") -> None:
     """Refuse a model whose comparisons are not the ones these roles give: its weights would mean something else."""
 
-    def shape(items):
+    def shape(items: Iterable[dict[str, Any]]) -> dict[str, list[Any]]:
         return {
             c["output_column_name"]: [level.get("label_for_charts") for level in c["comparison_levels"]] for c in items
         }

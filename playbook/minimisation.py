@@ -15,6 +15,7 @@ when a recipient needs less detail than the source holds; :mod:`playbook.risk` m
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -262,7 +263,7 @@ def make_extract(
     return result
 
 
-def withheld(spec: purpose.PurposeSpec, recipient_id: str, columns) -> pd.DataFrame:
+def withheld(spec: purpose.PurposeSpec, recipient_id: str, columns: Iterable[str]) -> pd.DataFrame:
     """Every column of the source that the recipient does not receive, with the reason: the refusals at a glance."""
     spec.recipient(recipient_id, ExtractError)
     rows = []
@@ -359,7 +360,7 @@ def service_records(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def age_band(date_of_birth: pd.Series, on, width: int = 10, top: int = 90) -> pd.Series:
+def age_band(date_of_birth: pd.Series, on: str | pd.Timestamp, width: int = 10, top: int = 90) -> pd.Series:
     """Age on a date as a band such as ``70-79``, with everyone from ``top`` up in one band (``90+``).
 
     A band hides the exact date of birth, which with a postcode singles out most people. The top band is open

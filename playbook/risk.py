@@ -11,17 +11,22 @@ others.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+# One column name, or several.
+QuasiIdentifiers = str | Iterable[str]
 
 
 class RiskError(ValueError):
     """Risk cannot be measured as asked (for example a quasi-identifier the data does not have)."""
 
 
-def _check(records: pd.DataFrame, quasi_identifiers) -> list[str]:
+def _check(records: pd.DataFrame, quasi_identifiers: QuasiIdentifiers) -> list[str]:
     qis = [quasi_identifiers] if isinstance(quasi_identifiers, str) else list(quasi_identifiers)
     if not qis:
         raise RiskError("name at least one quasi-identifier")
@@ -36,7 +41,7 @@ def _check(records: pd.DataFrame, quasi_identifiers) -> list[str]:
     return qis
 
 
-def group_sizes(records: pd.DataFrame, quasi_identifiers) -> pd.Series:
+def group_sizes(records: pd.DataFrame, quasi_identifiers: QuasiIdentifiers) -> pd.Series:
     """For each record, how many records share its values on the quasi-identifiers (1 means unique)."""
     qis = _check(records, quasi_identifiers)
     keys = records[qis].astype("string").fillna("<missing>")
@@ -56,11 +61,11 @@ class Risk:
     below_target: int  # records in groups smaller than the target k
     target_k: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def measure(records: pd.DataFrame, quasi_identifiers, target_k: int = 5) -> Risk:
+def measure(records: pd.DataFrame, quasi_identifiers: QuasiIdentifiers, target_k: int = 5) -> Risk:
     """Share of unique records, k-anonymity and how many records sit in groups smaller than ``target_k``."""
     if target_k < 1:
         raise RiskError(f"target_k must be 1 or more, got {target_k}")
@@ -78,7 +83,7 @@ def measure(records: pd.DataFrame, quasi_identifiers, target_k: int = 5) -> Risk
     )
 
 
-def smallest_groups(records: pd.DataFrame, quasi_identifiers, n: int = 5) -> pd.DataFrame:
+def smallest_groups(records: pd.DataFrame, quasi_identifiers: QuasiIdentifiers, n: int = 5) -> pd.DataFrame:
     """The ``n`` smallest groups with their values and sizes, smallest first (ties in value order)."""
     qis = _check(records, quasi_identifiers)
     keys = records[qis].astype("string").fillna("<missing>")
@@ -86,12 +91,12 @@ def smallest_groups(records: pd.DataFrame, quasi_identifiers, n: int = 5) -> pd.
     return counts.sort_values(["records", *qis], kind="stable").head(n).reset_index(drop=True)
 
 
-def unique_records(records: pd.DataFrame, quasi_identifiers) -> pd.DataFrame:
+def unique_records(records: pd.DataFrame, quasi_identifiers: QuasiIdentifiers) -> pd.DataFrame:
     """The records that no other record matches on the quasi-identifiers: the ones easiest to single out."""
     return records[group_sizes(records, quasi_identifiers).to_numpy() == 1]
 
 
-def compare(steps, target_k: int = 5) -> pd.DataFrame:
+def compare(steps: Iterable[tuple[str, pd.DataFrame, QuasiIdentifiers]], target_k: int = 5) -> pd.DataFrame:
     """One row of :func:`measure` per step, in order: ``steps`` is a list of (name, records, quasi-identifiers).
 
     Use it to show what each minimisation step buys, for example full date of birth and postcode, then age band

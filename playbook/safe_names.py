@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 MAX_LENGTH = 100
 #: Device names Windows reserves in any case and with any extension (``nul.csv`` is the null device there).
@@ -27,7 +28,7 @@ class UnsafeNameError(ValueError):
     """A value from the data cannot be used as a file name as it stands."""
 
 
-def shorten(value, limit: int = 80, *, keep_end: bool = False) -> str:
+def shorten(value: object, limit: int = 80, *, keep_end: bool = False) -> str:
     """``value`` as text, cut to ``limit`` characters with "…", so a hostile value cannot flood an error message.
 
     ``keep_end`` keeps the end instead of the start: the end of a long path says most.
@@ -38,7 +39,7 @@ def shorten(value, limit: int = 80, *, keep_end: bool = False) -> str:
     return "…" + text[-(limit - 1) :] if keep_end else text[: limit - 1] + "…"
 
 
-def safe_file_stem(value, what: str, *, reserved: Iterable[str] = ()) -> str:
+def safe_file_stem(value: object, what: str, *, reserved: Iterable[str] = ()) -> str:
     """Return ``value`` unchanged if it is safe as a file name (before the extension); raise UnsafeNameError if not.
 
     ``what`` says what the value is ("local authority code"), for the message. ``reserved`` lists names the
@@ -46,7 +47,7 @@ def safe_file_stem(value, what: str, *, reserved: Iterable[str] = ()) -> str:
     because Windows and macOS treat ``Manifest`` and ``manifest`` as one file.
     """
 
-    def refuse(why: str):
+    def refuse(why: str) -> NoReturn:
         raise UnsafeNameError(
             f"{what} {shorten(value)!r} cannot be used as a file name: {why}. "
             f"Correct the value where it comes from; a file name must {_RULE}."

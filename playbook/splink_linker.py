@@ -45,9 +45,10 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 import numpy as np
@@ -57,6 +58,15 @@ from playbook import clerical_review, delivery
 from playbook import identifiers as ids
 from playbook.safe_names import shorten
 from playbook.segmentation import run_has_ended
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+    from splink import Linker
+    from splink.internals.database_api import DatabaseAPISubClass
+    from splink.internals.splink_dataframe import SplinkDataFrame
+
+# The column a role is mapped to, or several columns (``street_number+street``) joined into one value.
+ColumnSpec = str | list[str] | tuple[str, ...]
 
 COMPARED_ROLES = (
     "identifier",
@@ -122,7 +132,7 @@ class LinkageWarning(UserWarning):
     """Linking goes on, but differently from what was asked (a role dropped); also recorded in the summary."""
 
 
-def _short(value, limit: int = 80) -> str:
+def _short(value: object, limit: int = 80) -> str:
     """A value (its repr) or an error (its first line) cut to ``limit`` characters, so nothing can flood a message."""
     if isinstance(value, BaseException):
         text = (str(value).strip().splitlines() or [type(value).__name__])[0]
@@ -132,20 +142,20 @@ def _short(value, limit: int = 80) -> str:
 
 
 def check_options(
-    threshold=DEFAULT_THRESHOLD,
-    threads=None,
+    threshold: float = DEFAULT_THRESHOLD,
+    threads: int | None = None,
     keep_pairs_above: float = 0.01,
-    engine="duckdb",
-    model=None,
-    review_band=clerical_review.REVIEW_BAND,
-    **_,
+    engine: str = "duckdb",
+    model: Path | str | dict[str, Any] | None = None,
+    review_band: Sequence[float] = clerical_review.REVIEW_BAND,
+    **_: object,
 ) -> None:
     """Refuse a threshold or thread count that would give a wrong or failed run, before anything is read.
 
     ``threshold`` is a match probability; pairs below ``keep_pairs_above`` are never kept, so it cannot be lower.
     """
 
-    def probability(value):
+    def probability(value: object) -> bool:
         return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
     if not probability(keep_pairs_above) or not 0 < keep_pairs_above <= 1:
@@ -180,7 +190,7 @@ def check_options(
 # --- Reading and preparing -----------------------------------------------------------------------------------
 
 
-def read_table(path, columns=None) -> pd.DataFrame:
+def read_table(path: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
     """A CSV (every column read as text) or Parquet file, refusing missing, empty or unreadable files clearly."""
     path = Path(path)
     if not path.is_file():
@@ -204,17 +214,17 @@ def read_table(path, columns=None) -> pd.DataFrame:
     return frame
 
 
-def columns_of(spec) -> list:
+def columns_of(spec: ColumnSpec) -> list[str]:
     """The columns a role is mapped to: one name, or several (``street_number+street``) to be joined."""
     return list(spec) if isinstance(spec, (list, tuple)) else [spec]
 
 
-def mapped_columns(roles: dict) -> list:
+def mapped_columns(roles: Mapping[str, ColumnSpec]) -> list[str]:
     """Every column a mapping reads, once each, in order."""
     return list(dict.fromkeys(col for spec in roles.values() for col in columns_of(spec)))
 
 
-def role_values(frame: pd.DataFrame, spec) -> pd.Series:
+def role_values(frame: pd.DataFrame, spec: ColumnSpec) -> pd.Series:
     """A role's raw values: its column, or its columns joined with single spaces (blanks skipped)."""
     cols = columns_of(spec)
     if len(cols) == 1:
@@ -224,7 +234,7 @@ def role_values(frame: pd.DataFrame, spec) -> pd.Series:
     return joined.replace("", pd.NA).astype("string")
 
 
-def check_roles(roles: dict, available, where: str) -> None:
+def check_roles(roles: Mapping[str, ColumnSpec], available: Collection[str], where: str) -> None:
     """Refuse unknown roles, columns the file does not have, and mappings with too little to link on."""
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
@@ -253,7 +263,7 @@ def check_roles(roles: dict, available, where: str) -> None:
         )
 
 
-def prepare(frame: pd.DataFrame, roles: dict, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prepare(frame: pd.DataFrame, roles: Mapping[str, ColumnSpec], where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Standardise each mapped column into a column named after its role.
 
     Returns the records to link (with ``unique_id`` as text) and the unlinkable records with a reason. Every
@@ -323,7 +333,9 @@ def _given(raw: pd.Series) -> pd.Series:
     return raw.astype("string").str.strip().replace("", pd.NA).notna()
 
 
-def column_problems(frame: pd.DataFrame, roles: dict, prepared, where: str) -> tuple[dict, dict]:
+def column_problems(
+    frame: pd.DataFrame, roles: Mapping[str, ColumnSpec], prepared: Iterable[pd.DataFrame], where: str
+) -> tuple[dict[str, str], dict[str, str]]:
     """Roles whose given values could mostly not be read (to drop), and roles blank in most rows (to warn about).
 
     Each comes with the reason; an unreadable role also with examples of what was rejected and what was expected.
@@ -354,11 +366,11 @@ def column_problems(frame: pd.DataFrame, roles: dict, prepared, where: str) -> t
     return found, sparse
 
 
-def _label(spec) -> str:
+def _label(spec: ColumnSpec) -> str:
     return "+".join(map(str, columns_of(spec)))
 
 
-def check_trainable(roles) -> None:
+def check_trainable(roles: Collection[str]) -> None:
     """Each training rule must leave a comparison free to learn from; names alone, for example, leave none."""
     for rule in training_rules(roles):
         if not [r for r in roles if f"l.{r} " not in rule + " "]:
@@ -372,23 +384,23 @@ def check_trainable(roles) -> None:
 # --- The model -----------------------------------------------------------------------------------------------
 
 
-def _level(sql, label, null=False, tf=None):
-    level = {"sql_condition": sql, "label_for_charts": label}
+def _level(sql: str, label: str, null: bool = False, tf: str | None = None) -> dict[str, Any]:
+    level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
     if tf:  # term frequency: agreement on a common value (SMITH, a care home's postcode) counts for less
         level.update(tf_adjustment_column=tf, tf_adjustment_weight=1.0)
     return {**level, "is_null_level": True} if null else level
 
 
-def _null(col):
+def _null(col: str) -> dict[str, Any]:
     return _level(f"{col}_l IS NULL OR {col}_r IS NULL", f"{col} missing", null=True)  # unquoted: any dialect
 
 
-def home_role(roles):
+def home_role(roles: Collection[str]) -> str | None:
     """The postal code role compared, if any: a UK postcode, or a code from another country compared as typed."""
     return "postcode" if "postcode" in roles else "postal_code" if "postal_code" in roles else None
 
 
-def comparisons(roles) -> list[dict]:
+def comparisons(roles: Collection[str]) -> list[dict[str, Any]]:
     """One comparison per compared role, each with levels from strongest agreement to disagreement."""
     out = []
     if "identifier" in roles:
@@ -449,7 +461,7 @@ def comparisons(roles) -> list[dict]:
     return out
 
 
-def home_comparison(roles) -> dict:
+def home_comparison(roles: Collection[str]) -> dict[str, Any]:
     """Postal code and first address line compared together, as one piece of evidence about where someone lives.
 
     Compared separately they would count the same fact twice, and relatives who share a home would look like the
@@ -466,10 +478,10 @@ def home_comparison(roles) -> dict:
     similar = f"jaro_winkler_similarity({a}_l, {a}_r) >= 0.9"
     if not uk and p:  # a foreign code: one typed character wrong or two swapped is still near
         areas = [_level(f"damerau_levenshtein({p}_l, {p}_r) <= 1", "postal code one typo away")]
-    if a not in roles:
-        levels = [_null(p), _level(f"{p}_l = {p}_r", "same postcode", tf=p), *areas]
-    elif p is None:
+    if p is None:  # the caller compares home only when a postal code or an address is mapped
         levels = [_null(a), _level(f"{a}_l = {a}_r", "same address"), _level(similar, "similar address")]
+    elif a not in roles:
+        levels = [_null(p), _level(f"{p}_l = {p}_r", "same postcode", tf=p), *areas]
     else:
         levels = [
             _level(f"({p}_l IS NULL OR {p}_r IS NULL) AND ({a}_l IS NULL OR {a}_r IS NULL)", "home missing", null=True),
@@ -528,7 +540,9 @@ WIDE_COMBINATIONS = (
 )
 
 
-def blocking_rules(roles, left: pd.DataFrame | None = None, right: pd.DataFrame | None = None) -> list[str]:
+def blocking_rules(
+    roles: Collection[str], left: pd.DataFrame | None = None, right: pd.DataFrame | None = None
+) -> list[str]:
     """Which pairs to score at all: a pair is scored if it passes any rule.
 
     Scoring every pair of 1.1 million by 2.2 million records is 2.5 trillion comparisons; these rules cut that
@@ -587,7 +601,7 @@ def blocking_rules(roles, left: pd.DataFrame | None = None, right: pd.DataFrame 
         ("home", "number"),
     ]
 
-    def joined(keys) -> str | None:
+    def joined(keys: Iterable[str]) -> str | None:
         """The rule that needs every one of these keys, or None if a role it needs is not mapped."""
         parts = [key[k] for k in keys]
         return " AND ".join(p for p in parts if p) if all(parts) else None
@@ -615,7 +629,7 @@ def pair_count(left: pd.DataFrame, right: pd.DataFrame, rule: str) -> int:
     return int(total or 0)
 
 
-def training_rules(roles) -> list[str]:
+def training_rules(roles: Collection[str]) -> list[str]:
     """Blocking rules for expectation maximisation, each leaving other comparisons free to estimate.
 
     Never a postcode or address alone: pairs that share a home are mostly relatives or neighbours, and EM would
@@ -636,7 +650,7 @@ def training_rules(roles) -> list[str]:
     return rules
 
 
-def deterministic_rules(roles) -> list[str]:
+def deterministic_rules(roles: Collection[str]) -> list[str]:
     """Near-certain rules used only to estimate how many matches to expect (the prior)."""
     has = set(roles)
     rules = []
@@ -649,7 +663,9 @@ def deterministic_rules(roles) -> list[str]:
     return rules or [blocking_rules(roles)[0]]
 
 
-def pairs_completeness(left: pd.DataFrame, right: pd.DataFrame, true_pairs: pd.DataFrame, roles) -> float:
+def pairs_completeness(
+    left: pd.DataFrame, right: pd.DataFrame, true_pairs: pd.DataFrame, roles: Collection[str]
+) -> float:
     """The share of true pairs that pass at least one blocking rule, so could be scored at all.
 
     ``left`` and ``right`` are prepared records with their blocking keys (``LinkResult.records``); ``true_pairs``
@@ -677,9 +693,10 @@ class LinkResult:
     unlinkable: pd.DataFrame
     summary: dict
     linker: Any  # a splink Linker
-    seconds: dict  # wall time of each step, for benchmarks; never shown in lessons
+    seconds: dict[str, float]  # wall time of each step, for benchmarks; never shown in lessons
     review: pd.DataFrame | None = None  # pairs near the threshold for a person to check (clerical_review)
-    records: dict | None = None  # the prepared left and right records with blocking keys, for pairs_completeness
+    # The prepared left and right records with blocking keys, for pairs_completeness.
+    records: dict[str, pd.DataFrame] | None = None
 
 
 def quiet_splink() -> None:
@@ -691,7 +708,7 @@ def quiet_splink() -> None:
 def train_and_predict(
     left: pd.DataFrame,
     right: pd.DataFrame,
-    roles,
+    roles: Collection[str],
     *,
     seed: int = 2020,
     threads: int | None = None,
@@ -699,10 +716,10 @@ def train_and_predict(
     u_pairs: float = 2e6,
     em_pairs: float = 1e6,
     prior_recall: float = 0.8,
-    connection=None,
+    connection: duckdb.DuckDBPyConnection | SparkSession | None = None,
     engine: str = "duckdb",
-    model=None,
-):
+    model: Path | str | dict[str, Any] | None = None,
+) -> tuple[Linker, SplinkDataFrame]:
     """Train a Splink model on two prepared tables without labels and score the candidate pairs.
 
     Returns the linker and the scored pairs as a Splink table. ``threads=1`` gives bit-for-bit repeatable
@@ -752,14 +769,14 @@ def train_and_predict(
 
 
 def refine_prior(
-    linker,
-    predictions,
+    linker: Linker,
+    predictions: SplinkDataFrame,
     n_left: int,
     n_right: int,
     *,
     sampled_pairs: float,
     keep_pairs_above: float,
-):
+) -> SplinkDataFrame:
     """Re-estimate how many matches to expect from the scored pairs, and take those matches out of u.
 
     The first estimate of the prior counts pairs that agree exactly on both names and the date of birth and assumes
@@ -779,7 +796,8 @@ def refine_prior(
         for level in comparison.comparison_levels
         if not level.is_null_level
     ]
-    sampled_u = [level.u_probability for level in levels]
+    # Splink types m and u as optional; once trained (or read from a model) every non-null level has both.
+    sampled_u = [cast(float, level.u_probability) for level in levels]
     prior = settings._probability_two_random_records_match
     for round_ in range(PRIOR_ROUNDS):
         expected = linker.misc.query_sql(
@@ -792,17 +810,21 @@ def refine_prior(
             break
         prior = settings._probability_two_random_records_match = new_prior
         for level, u in zip(levels, sampled_u, strict=True):
-            level.u_probability = max((u - prior * level.m_probability) / (1 - prior), min(u, 1 / sampled_pairs))
+            level.u_probability = max(
+                (u - prior * cast(float, level.m_probability)) / (1 - prior), min(u, 1 / sampled_pairs)
+            )
         predictions = linker.inference.predict(threshold_match_probability=keep_pairs_above, warning_mode="never")
     return predictions
 
 
-def frequency_columns(roles) -> list[str]:
+def frequency_columns(roles: Collection[str]) -> list[str]:
     """The columns whose exact agreement is weighed by how common the value is: names and the postal code."""
-    return [r for r in (*NAMES, home_role(roles)) if r in roles]
+    return [r for r in (*NAMES, home_role(roles)) if r is not None and r in roles]
 
 
-def register_frequencies(linker, db_api, right: pd.DataFrame, roles) -> None:
+def register_frequencies(
+    linker: Linker, db_api: DatabaseAPISubClass, right: pd.DataFrame, roles: Collection[str]
+) -> None:
     """How common each name and postcode is, counted on the right file only.
 
     Splink would count both files together, so a person who appears five times in the left file would make their
@@ -815,7 +837,7 @@ def register_frequencies(linker, db_api, right: pd.DataFrame, roles) -> None:
         linker.table_management.register_term_frequency_lookup(table, column)
 
 
-def level_weights(linker) -> pd.DataFrame:
+def level_weights(linker: Linker) -> pd.DataFrame:
     """The trained model as a table: m, u and match weight log2(m/u) for every level of every comparison.
 
     Levels never seen during training keep Splink's default m (``m_trained`` is False): read their weights as a
@@ -849,7 +871,7 @@ def best_match_per_left(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return kept.drop_duplicates("left_id").reset_index(drop=True)
 
 
-def _pairs_frame(predictions) -> pd.DataFrame:
+def _pairs_frame(predictions: SplinkDataFrame) -> pd.DataFrame:
     """The scored pairs with left ids on the left, whichever order Splink put the two tables in.
 
     Read through the engine that scored them (DuckDB or Spark), and sorted here, so both give the same frame.
@@ -859,7 +881,7 @@ def _pairs_frame(predictions) -> pd.DataFrame:
                CASE WHEN source_dataset_l = 'left_records' THEN unique_id_r ELSE unique_id_l END AS right_id,
                match_weight, match_probability
         FROM {predictions.physical_name}"""
-    pairs = predictions.db_api.query_sql(sql, output_type="pandas")
+    pairs: pd.DataFrame = predictions.db_api.query_sql(sql, output_type="pandas")
     pairs["left_id"] = pairs["left_id"].astype("string")
     pairs["right_id"] = pairs["right_id"].astype("string")
     return pairs.sort_values(["left_id", "right_id"], ignore_index=True)
@@ -868,13 +890,13 @@ def _pairs_frame(predictions) -> pd.DataFrame:
 def link_frames(
     left: pd.DataFrame,
     right: pd.DataFrame,
-    roles_left: dict,
-    roles_right: dict,
+    roles_left: Mapping[str, ColumnSpec],
+    roles_right: Mapping[str, ColumnSpec],
     *,
     left_name: str = "left",
     right_name: str = "right",
     threshold: float = DEFAULT_THRESHOLD,
-    **options,
+    **options: Any,
 ) -> LinkResult:
     """Link two DataFrames: standardise, train, score and choose the best match per left record."""
     check_options(threshold, **options)
@@ -935,11 +957,8 @@ def link_frames(
         linker, predictions = train_and_predict(left_ready, right_ready, shared, **options)
     except LinkageInputError:  # a saved model that does not fit these roles: its own message
         raise
-    except (
-        ValueError,
-        duckdb.Error,
-        SplinkException,
-        *linker_engines.engine_errors(options.get("engine")),
+    except (ValueError, duckdb.Error, SplinkException) + linker_engines.engine_errors(
+        options.get("engine")
     ) as error:  # a backstop for data the checks did not foresee
         raise LinkageInputError(
             f"{left_name} and {right_name}: the model could not be trained ({_short(error)}). "
@@ -984,15 +1003,15 @@ def link_frames(
 
 
 def link_files(
-    left,
-    right,
-    roles_left: dict,
-    roles_right: dict,
-    out_dir,
+    left: Path | str,
+    right: Path | str,
+    roles_left: Mapping[str, ColumnSpec],
+    roles_right: Mapping[str, ColumnSpec],
+    out_dir: Path | str,
     *,
     threshold: float = DEFAULT_THRESHOLD,
     overwrite: bool = False,
-    **options,
+    **options: Any,
 ) -> LinkResult:
     """Link two CSV or Parquet files and write the scored pairs, chosen matches, unlinkable rows and model.
 
@@ -1053,7 +1072,7 @@ def write_outputs(result: LinkResult, folder: Path) -> None:
 # --- The output folder: checked before any work, written all at once -------------------------------------------
 
 
-def check_out(out_dir, overwrite: bool = False, inputs=()) -> Path:
+def check_out(out_dir: Path | str, overwrite: bool = False, inputs: Iterable[Path | str] = ()) -> Path:
     """Refuse an output folder that cannot be written, or that holds files the linker did not write.
 
     Run before reading or training, so a bad ``--out`` is found in a second, not after an hour.
@@ -1096,7 +1115,7 @@ def _written_by_linker(folder: Path) -> set:
 
 
 @contextlib.contextmanager
-def staging(out: Path):
+def staging(out: Path) -> Iterator[Path]:
     """A new temporary folder beside ``out``, renamed into place if the block succeeds, removed if not.
 
     Its name starts ``.<out>.linker-tmp-<process id>-``, so a later run can remove folders left by a killed run
@@ -1155,12 +1174,12 @@ def _columns(path: Path) -> list[str]:
 # --- Command line ----------------------------------------------------------------------------------------------
 
 
-def parse_mapping(text: str, option: str) -> dict:
+def parse_mapping(text: str, option: str) -> dict[str, ColumnSpec]:
     """``role=column,role=column`` into a dict, with a clear error for anything else.
 
     ``role=first+second`` maps a role to several columns, joined with spaces (an address held in parts).
     """
-    mapping = {}
+    mapping: dict[str, ColumnSpec] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         role, sep, column = item.partition("=")
         if not sep or not role.strip() or not column.strip():
@@ -1174,7 +1193,7 @@ def parse_mapping(text: str, option: str) -> dict:
     return mapping
 
 
-def parse_band(text: str) -> tuple:
+def parse_band(text: str) -> tuple[float, float]:
     """``0.2,0.99`` into two numbers; check_options says whether they make a band."""
     try:
         low, high = (float(part) for part in text.split(","))
@@ -1185,7 +1204,7 @@ def parse_band(text: str) -> tuple:
     return low, high
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m playbook.splink_linker",
         description=__doc__.split("\n")[0],

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from playbook import documents, lawful_basis, purpose, spec_form
+
+if TYPE_CHECKING:
+    import ipywidgets
 
 #: GOV.UK colours for each verdict: green to go ahead, orange for conditions, red to stop, black for advice.
 VERDICT_COLOURS = {
@@ -33,7 +37,7 @@ def _decision_html(decision: purpose.Decision) -> str:
     )
 
 
-def field_picker(spec: purpose.PurposeSpec):
+def field_picker(spec: purpose.PurposeSpec) -> ipywidgets.VBox:
     """Pick a recipient and a field; see whether the purpose allows it, and why."""
     import ipywidgets as w
 
@@ -168,7 +172,7 @@ def plain_words(text: str, problem: bool = False) -> str:
     return text
 
 
-def _say(name: str, value) -> str:
+def _say(name: str, value: Any) -> str:  # an answer: yes or no, a choice, or the ticked powers
     """An answer in plain words: yes or no, a plain value, or the ticked powers."""
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -177,7 +181,13 @@ def _say(name: str, value) -> str:
     return AID_VALUES.get(value, str(value))
 
 
-def describe_change(name: str, old, new, before, after) -> str:
+def describe_change(
+    name: str,
+    old: Any,
+    new: Any,
+    before: lawful_basis.Assessment | None,
+    after: lawful_basis.Assessment | None,
+) -> str:
     """One line: which answer changed, from what to what, and how the verdict moved.
 
     ``before`` and ``after`` are :class:`playbook.lawful_basis.Assessment` objects, or ``None`` where the answers
@@ -240,7 +250,7 @@ def points_html(result: lawful_basis.Assessment, before: lawful_basis.Assessment
     return "".join(out)
 
 
-def decision_aid(start: dict):
+def decision_aid(start: dict) -> ipywidgets.HBox:
     """Answer the questions of :func:`playbook.lawful_basis.assess` and see the verdict and points update.
 
     The questions sit on the left in three short groups and a set of tick boxes for powers; the verdict sits on
@@ -297,7 +307,7 @@ def decision_aid(start: dict):
     state: dict[str, Any] = {"answers": answers()}
     state["result"] = assess(state["answers"])
 
-    def show(result, before=None) -> None:
+    def show(result: lawful_basis.Assessment | None, before: lawful_basis.Assessment | None = None) -> None:
         verdict.value = verdict_line(result)
         if result is not None:
             details.value = points_html(result, before)
@@ -308,7 +318,7 @@ def decision_aid(start: dict):
             items = "".join(f"<li>{html.escape(plain_words(p, problem=True))}</li>" for p in exc.problems)
             details.value = f"<p><strong>Correct one of these answers</strong></p><ul>{items}</ul>"
 
-    def on_change(change) -> None:
+    def on_change(change: dict[str, Any]) -> None:  # ipywidgets' change: name, old, new, owner, type
         new_answers = answers()
         name = next((n for n in new_answers if new_answers[n] != state["answers"][n]), None)
         if name is None:
@@ -325,7 +335,7 @@ def decision_aid(start: dict):
             box.observe(on_change, names="value")
     show(state["result"])
 
-    def grid(items):
+    def grid(items: Iterable[ipywidgets.Widget]) -> ipywidgets.GridBox:
         return w.GridBox(
             list(items),
             layout=w.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", grid_gap="0 8px", width="100%"),
@@ -372,7 +382,7 @@ def _problems_html(problems: list[str]) -> str:
     return f"<p><strong style='color:#d4351c'>{len(problems)} {noun} to fix</strong></p><ul>{items}</ul>"
 
 
-def specification_form(start: dict):
+def specification_form(start: dict) -> ipywidgets.VBox:
     """Fill in a purpose specification, check it and write the drafts, without writing code.
 
     ``start`` is a specification mapping, for example ``purpose.builtin_mapping("shielding")``; it is never
@@ -390,7 +400,7 @@ def specification_form(start: dict):
     label = {"description_width": _LABEL_WIDTH}
     wide = w.Layout(width="100%", max_width="72em")
 
-    def text(key: str, area: bool = False):
+    def text(key: str, area: bool = False) -> ipywidgets.Text | ipywidgets.Textarea:
         kind = w.Textarea if area else w.Text
         return kind(
             value=values[key],
@@ -399,7 +409,7 @@ def specification_form(start: dict):
             layout=w.Layout(width="100%", max_width="72em", height="5em" if area else None),
         )
 
-    def choice(key: str):
+    def choice(key: str) -> ipywidgets.Dropdown:
         return w.Dropdown(
             options=spec_form.CHOICES[key],
             value=values[key],
@@ -513,7 +523,7 @@ def specification_form(start: dict):
     write.on_click(on_write)
     controls.update(check=check, problems=problems, folder=folder, formats=formats, write=write, written=written)
 
-    def heading(words: str):
+    def heading(words: str) -> ipywidgets.HTML:
         return w.HTML(f"<h4>{words}</h4>")
 
     view = w.VBox(

@@ -13,8 +13,12 @@ the data does not depend on the chunk size. ``stream.py`` explains how.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from .config import TEACHING, Config
 from .schema import PANDAS_TYPES, TABLES, table
@@ -42,7 +46,7 @@ def load(name: str, folder: str | Path | None = None) -> pd.DataFrame:
     return frame
 
 
-def generate(config: Config | None = None, **overrides):
+def generate(config: Config | None = None, **overrides: Any) -> dict[str, pa.Table]:
     """All tables in memory as pyarrow tables (small sizes only); see ``generator.generate``."""
     from .generator import generate as _generate
 

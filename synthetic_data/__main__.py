@@ -7,6 +7,9 @@ import contextlib
 import dataclasses
 import signal
 import sys
+from collections.abc import Iterator, Sequence
+from types import FrameType
+from typing import NoReturn
 
 from . import TEACHING_DIR
 from .config import TEACHING, Config
@@ -24,7 +27,7 @@ MAX_PEOPLE = 100_000_000  # a little above the UK population; the UPRN range all
 class OneLineParser(argparse.ArgumentParser):
     """Argument errors as a single line, not the usage block."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -63,8 +66,8 @@ class Terminated(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def _terminate_as_interrupt():
-    def stop(signum, frame):
+def _terminate_as_interrupt() -> Iterator[None]:
+    def stop(signum: int, frame: FrameType | None) -> NoReturn:
         raise Terminated
 
     try:
@@ -147,7 +150,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
     if args.teaching:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 
-def _f(default, doc: str):
+def _f(default: Any, doc: str) -> Any:  # Any: a field stands for its default's type, as field() does
     """A dataclass field with its explanation attached, so the data dictionary can print it."""
     return field(default=default, metadata={"doc": doc})
 
@@ -265,7 +266,7 @@ class Config:
         dt.date(2020, 7, 31), "Assumption: the last day the data covers, near the end of the first shielding period."
     )
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         """Refuse impossible settings early, with the field name, rather than fail deep in the generator."""
         if not isinstance(self.spl_people, int) or self.spl_people < 1:
             raise ValueError(f"spl_people must be a whole number of at least 1, not {self.spl_people!r}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from .config import TEACHING, Config
@@ -60,11 +61,11 @@ spl = synthetic_data.load("spl")
 """
 
 
-def _cell(text) -> str:
+def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _value(value) -> str:
+def _value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
     if isinstance(value, tuple):
@@ -124,7 +125,7 @@ def render(config: Config = TEACHING) -> str:
     return "\n".join([INTRO, config_section(config), tables_section()])
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
         print("usage: python -m synthetic_data.dictionary PATH", file=sys.stderr)

@@ -11,17 +11,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import ArrayLike
 
 from . import reference, safety
 from .config import Config
 from .pools import TYPOS_PER_NAME, Pools, build_pools
 from .schema import SCHEMA, TABLES
+
+if TYPE_CHECKING:
+    from .stream import Block
+
+    # How much of the population is drawn at a time: all of it (Whole) or one block of a streamed run.
+    Scope: TypeAlias = "Whole | Block"
 
 STAGES = {"people": 1, "addresses": 2, "spl": 3, "registrations": 4, "customers": 5}
 RELEASES = ("SPL1", "SPL2", "SPL3", "SPL4+5")
@@ -54,20 +62,20 @@ def _day(value: dt.date) -> np.datetime64:
     return np.datetime64(value.isoformat(), "D")
 
 
-def _text(values) -> pa.Array:
+def _text(values: ArrayLike) -> pa.Array:
     """Whole numbers as text."""
     return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.string())
 
 
-def _padded(values, width: int) -> pa.Array:
+def _padded(values: ArrayLike, width: int) -> pa.Array:
     return pc.utf8_lpad(_text(values), width, "0")
 
 
-def _concat(*parts) -> pa.Array:
+def _concat(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
-def _choose(mask: np.ndarray, if_true, if_false) -> pa.Array:
+def _choose(mask: np.ndarray, if_true: pa.Array | str, if_false: pa.Array | str) -> pa.Array:
     return pc.if_else(pa.array(mask, pa.bool_()), if_true, if_false)
 
 
@@ -92,13 +100,15 @@ def _tags(**flags: np.ndarray) -> pa.Array:
     return _blank_where(np.asarray(pc.equal(joined, "")), joined)
 
 
-def _random_days(rng, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def _random_days(rng: np.random.Generator, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """A uniform day from start to end inclusive, per element."""
     span = (end - start).astype(np.int64) + 1
     return start + (rng.random(len(start)) * span).astype(np.int64)
 
 
-def _error_groups(config: Config, dob: np.ndarray, female: np.ndarray, london: np.ndarray):
+def _error_groups(
+    config: Config, dob: np.ndarray, female: np.ndarray, london: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Each person's error group (age band, sex, London or not) as a small number, and the odds multiplier of
     every group, so that error rates can differ by group without a Python loop per row."""
     bands = config.error_multipliers_by_age
@@ -145,7 +155,7 @@ def _digits(values: np.ndarray, width: int) -> np.ndarray:
     return values[:, None] // 10 ** np.arange(width - 1, -1, -1, dtype=np.int64) % 10
 
 
-def _scrambled_ids(rng, n: int) -> np.ndarray:
+def _scrambled_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """n distinct numbers below 10**9 in no visible order, for identifiers that must not reveal row order."""
     return (ID_MULTIPLIER * np.arange(n, dtype=np.int64) + int(rng.integers(ID_SPACE))) % ID_SPACE
 
@@ -172,19 +182,21 @@ class Whole:
     def rng(self, stage: str, part: int = 0) -> np.random.Generator:
         return _rng(self.config, stage, part)
 
-    def nhs_numbers(self, rng, n: int) -> np.ndarray:
+    def nhs_numbers(self, rng: np.random.Generator, n: int) -> np.ndarray:
         valid = _valid_nhs_numbers()
         if n <= len(valid):  # distinct numbers
             return valid[rng.choice(len(valid), n, replace=False)]
         # more people than test numbers: every number used, then reused in the same order
         return valid[rng.permutation(len(valid))[np.arange(n) % len(valid)]]
 
-    def districts(self, rng, las, n_streets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def districts(
+        self, rng: np.random.Generator, las: SimpleNamespace, n_streets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The first postcode district of each authority, and how many districts it has."""
         n_districts = np.clip(np.ceil(n_streets / self.config.streets_per_district), 1, MAX_DISTRICTS)
         return rng.integers(0, MAX_DISTRICTS, las.n), n_districts.astype(np.int64)
 
-    def uprns(self, rng, m: int) -> np.ndarray:
+    def uprns(self, rng: np.random.Generator, m: int) -> np.ndarray:
         """m rising UPRNs, with gaps like real ones."""
         largest_gap = max(2, min(400, (safety.UPRN_LAST - safety.UPRN_FIRST) // max(m, 1)))
         return safety.UPRN_FIRST + np.cumsum(rng.integers(1, largest_gap, m))
@@ -193,7 +205,7 @@ class Whole:
         """GP practices per authority, from the list people who live there."""
         return np.clip(np.round(per_la / self.config.spl_patients_per_practice), 1, 499).astype(np.int64)
 
-    def customer_ids(self, rng, n: int) -> np.ndarray:
+    def customer_ids(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return _scrambled_ids(rng, n)
 
 
@@ -211,7 +223,7 @@ def _local_authorities() -> SimpleNamespace:
     )
 
 
-def _draw_people(config: Config, pools: Pools, las, scope) -> SimpleNamespace:
+def _draw_people(config: Config, pools: Pools, las: SimpleNamespace, scope: Scope) -> SimpleNamespace:
     rng = scope.rng("people")
     n_spl, n = scope.n_spl, scope.n
     on_spl = np.zeros(n, dtype=bool)
@@ -305,7 +317,7 @@ def _draw_people(config: Config, pools: Pools, las, scope) -> SimpleNamespace:
 
 
 def _draw_addresses(
-    config: Config, pools: Pools, las, address_la: np.ndarray, near: np.ndarray, scope
+    config: Config, pools: Pools, las: SimpleNamespace, address_la: np.ndarray, near: np.ndarray, scope: Scope
 ) -> SimpleNamespace:
     """Streets per authority, house numbers in order along each street, postcodes per block of houses. An address
     with ``near`` set to another address goes on a street in that address's postcode district."""
@@ -369,7 +381,7 @@ def _draw_addresses(
     )
 
 
-def _draw_spl(config: Config, people, las, scope) -> SimpleNamespace:
+def _draw_spl(config: Config, people: SimpleNamespace, las: SimpleNamespace, scope: Scope) -> SimpleNamespace:
     rng = scope.rng("spl")
     persons = np.flatnonzero(people.on_spl)
     n = len(persons)
@@ -426,7 +438,7 @@ def _draw_spl(config: Config, people, las, scope) -> SimpleNamespace:
     )
 
 
-def _draw_registrations(config: Config, people, pools: Pools, scope) -> SimpleNamespace:
+def _draw_registrations(config: Config, people: SimpleNamespace, pools: Pools, scope: Scope) -> SimpleNamespace:
     rng = scope.rng("registrations")
     n = people.n
     start = np.where(
@@ -449,12 +461,12 @@ def _draw_registrations(config: Config, people, pools: Pools, scope) -> SimpleNa
     person, date, second = person[order], date[order], second[order]
     r = len(person)
 
-    def chance(rate, where=True):
+    def chance(rate: float, where: ArrayLike = True) -> np.ndarray:
         return np.asarray(where) & (rng.random(r) < rate)
 
     group = people.error_group[person]
 
-    def chance_by_group(rate, where=True):
+    def chance_by_group(rate: float, where: ArrayLike = True) -> np.ndarray:
         """As chance, but more often for the groups that real linkage serves worst (see Config)."""
         where = np.broadcast_to(np.asarray(where, dtype=bool), (r,))
         return where & (rng.random(r) < _rates_by_group(rate, group, people.error_odds, where))
@@ -534,7 +546,9 @@ def _draw_registrations(config: Config, people, pools: Pools, scope) -> SimpleNa
     )
 
 
-def _draw_customers(config: Config, people, registrations, pools: Pools, scope) -> SimpleNamespace:
+def _draw_customers(
+    config: Config, people: SimpleNamespace, registrations: SimpleNamespace, pools: Pools, scope: Scope
+) -> SimpleNamespace:
     rng = scope.rng("customers")
     n = people.n
     consent = np.full(n, -1, dtype=np.int64)
@@ -603,7 +617,7 @@ NEEDS_REGISTRATIONS = {"registrations", "supermarket_customers", "truth"}
 NEEDS_CUSTOMERS = {"supermarket_customers", "truth"}
 
 
-def build_world(config: Config, names=TABLES, scope=None) -> SimpleNamespace:
+def build_world(config: Config, names: Sequence[str] = TABLES, scope: Scope | None = None) -> SimpleNamespace:
     """Draw every stage the named tables need, for the whole population or for the one block ``scope`` names.
     Each stage has its own random stream, so skipping the later stages never changes the earlier ones."""
     scope = scope or Whole(config)
@@ -614,7 +628,10 @@ def build_world(config: Config, names=TABLES, scope=None) -> SimpleNamespace:
     spl = _draw_spl(config, people, las, scope)
     needs_registrations = NEEDS_REGISTRATIONS & set(names)
     registrations = _draw_registrations(config, people, pools, scope) if needs_registrations else None
-    customers = _draw_customers(config, people, registrations, pools, scope) if NEEDS_CUSTOMERS & set(names) else None
+    needs_customers = NEEDS_CUSTOMERS & set(names)  # a subset of NEEDS_REGISTRATIONS
+    customers = (
+        _draw_customers(config, people, registrations, pools, scope) if needs_customers and registrations else None
+    )
     return SimpleNamespace(
         config=config,
         pools=pools,
@@ -630,14 +647,16 @@ def build_world(config: Config, names=TABLES, scope=None) -> SimpleNamespace:
 # ----------------------------------------------------------------------------- tables (pyarrow strings)
 
 
-def _email(pools: Pools, given, family_spelling: pa.Array, number, domain) -> pa.Array:
+def _email(
+    pools: Pools, given: np.ndarray, family_spelling: pa.Array, number: np.ndarray, domain: np.ndarray
+) -> pa.Array:
     number_text = _choose(number >= 0, _text(np.maximum(number, 0)), "")
     return _concat(
         _take(pools.given.email, given), ".", family_spelling, number_text, "@", _take(pa.array(EMAIL_DOMAINS), domain)
     )
 
 
-def _person_email(world, persons: np.ndarray) -> pa.Array:
+def _person_email(world: SimpleNamespace, persons: np.ndarray) -> pa.Array:
     p = world.people
     return _email(
         world.pools,
@@ -648,7 +667,7 @@ def _person_email(world, persons: np.ndarray) -> pa.Array:
     )
 
 
-def _phone(ranges, suffixes, fmt=0) -> pa.Array:
+def _phone(ranges: ArrayLike, suffixes: ArrayLike, fmt: int | np.ndarray = 0) -> pa.Array:
     prefixes = pa.array([prefix for by_format in PHONE_PREFIXES for prefix in by_format])
     return _concat(_take(prefixes, np.asarray(ranges) * 4 + fmt), _padded(suffixes, 3))
 
@@ -662,7 +681,7 @@ def _optional_id(values: np.ndarray) -> pa.Array:
     return pa.array(values, pa.int64(), mask=values < 0)
 
 
-def people_table(world) -> pa.Table:
+def people_table(world: SimpleNamespace) -> pa.Table:
     p, a, pools = world.people, world.addresses, world.pools
     everyone = np.arange(p.n)
     return _table(
@@ -686,7 +705,7 @@ def people_table(world) -> pa.Table:
     )
 
 
-def spl_table(world) -> pa.Table:
+def spl_table(world: SimpleNamespace) -> pa.Table:
     p, a, s = world.people, world.addresses, world.spl
     who = s.persons
     landline = np.where(s.phone_wrong, (p.landline[who] + s.landline_shift) % 1000, p.landline[who])
@@ -718,7 +737,7 @@ def spl_table(world) -> pa.Table:
     )
 
 
-def registrations_table(world) -> pa.Table:
+def registrations_table(world: SimpleNamespace) -> pa.Table:
     p, a, r, pools = world.people, world.addresses, world.registrations, world.pools
     given_pool, family_pool = pools.given, pools.family
     g, f = p.given[r.person], p.family[r.person]
@@ -778,7 +797,7 @@ def registrations_table(world) -> pa.Table:
     )
 
 
-def addresses_table(world) -> pa.Table:
+def addresses_table(world: SimpleNamespace) -> pa.Table:
     a = world.addresses  # already in UPRN order
     return _table(
         "addresses",
@@ -793,7 +812,7 @@ def addresses_table(world) -> pa.Table:
     )
 
 
-def local_authorities_table(world) -> pa.Table:
+def local_authorities_table(world: SimpleNamespace) -> pa.Table:
     rows = reference.LOCAL_AUTHORITIES
     return _table(
         "local_authorities",
@@ -808,11 +827,11 @@ def local_authorities_table(world) -> pa.Table:
     )
 
 
-def _customer_order(world) -> np.ndarray:
+def _customer_order(world: SimpleNamespace) -> np.ndarray:
     return np.argsort(world.customers.id_number)
 
 
-def supermarket_customers_table(world) -> pa.Table:
+def supermarket_customers_table(world: SimpleNamespace) -> pa.Table:
     c, a, pools = world.customers, world.addresses, world.pools
     order = _customer_order(world)
     given_all = pa.concat_arrays([pools.given.names, pools.given.nicknames])
@@ -833,7 +852,7 @@ def supermarket_customers_table(world) -> pa.Table:
     return _table("supermarket_customers", {k: v.take(pa.array(order)) for k, v in columns.items()})
 
 
-def truth_table(world) -> pa.Table:
+def truth_table(world: SimpleNamespace) -> pa.Table:
     p, a, s, r, c = world.people, world.addresses, world.spl, world.registrations, world.customers
     order = _customer_order(world)
     customer_person = c.person[order]
@@ -902,7 +921,7 @@ BUILDERS = {
 assert tuple(BUILDERS) == TABLES, "every schema table needs a builder, in schema order"
 
 
-def checked_table(world, name: str) -> pa.Table:
+def checked_table(world: SimpleNamespace, name: str) -> pa.Table:
     """Build one table and run the safety checks on every row; a table that fails is never returned."""
     data = BUILDERS[name](world)
     mistyped = world.registrations.nhs_mistyped if name == "registrations" else None
@@ -910,14 +929,16 @@ def checked_table(world, name: str) -> pa.Table:
     return data
 
 
-def iter_tables(config: Config, names=TABLES, world=None) -> Iterator[tuple[str, pa.Table]]:
+def iter_tables(
+    config: Config, names: Sequence[str] = TABLES, world: SimpleNamespace | None = None
+) -> Iterator[tuple[str, pa.Table]]:
     """Build, check and yield each requested table in turn. A table that fails a safety check is never yielded."""
     world = world or build_world(config, names)
     for name in names:
         yield name, checked_table(world, name)
 
 
-def generate(config: Config | None = None, **overrides) -> dict[str, pa.Table]:
+def generate(config: Config | None = None, **overrides: Any) -> dict[str, pa.Table]:
     """All tables in memory, for tests and small sizes. ``overrides`` replace Config fields, such as
     ``spl_people=500``."""
     config = dataclasses.replace(config or Config(), **overrides)

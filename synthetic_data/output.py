@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -74,7 +74,7 @@ def _check_target(out: Path) -> None:
         raise OutputError(f"cannot write to {shorten(out)}: it is a file, not a folder; choose a folder")
 
 
-def _manifest(config: Config, fmt: str, rows: dict[str, int], **extra) -> str:
+def _manifest(config: Config, fmt: str, rows: dict[str, int], **extra: object) -> str:
     content = {
         "generator": GENERATOR_NAME,
         "faker": faker.VERSION,
@@ -88,7 +88,7 @@ def _manifest(config: Config, fmt: str, rows: dict[str, int], **extra) -> str:
 
 
 @contextlib.contextmanager
-def _replacing(out) -> Iterator[Path]:
+def _replacing(out: Path | str) -> Iterator[Path]:
     """A temporary folder beside ``out`` that takes its place only if the body finishes (:mod:`outbox`), replacing
     only this generator's own earlier output."""
     out = Path(os.path.abspath(out))
@@ -104,7 +104,9 @@ def _replacing(out) -> Iterator[Path]:
         yield tmp
 
 
-def write_tables(config: Config, out, fmt: str = "csv", names=TABLES, progress: bool = True) -> dict[str, int]:
+def write_tables(
+    config: Config, out: Path | str, fmt: str = "csv", names: Sequence[str] = TABLES, progress: bool = True
+) -> dict[str, int]:
     """Generate, check and write the named tables to folder ``out``; return their row counts."""
     if fmt not in FORMATS:
         raise OutputError(f"unknown format {fmt!r}: choose csv or parquet")
@@ -164,8 +166,8 @@ class RowGroups:
 
 def write_streamed(
     config: Config,
-    out,
-    names=TABLES,
+    out: Path | str,
+    names: Sequence[str] = TABLES,
     chunk_size: int = CHUNK_SIZE,
     progress: bool = True,
     block_people: int = BLOCK_PEOPLE,

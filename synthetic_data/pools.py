@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,7 +74,7 @@ class Pools:
     localities: pa.Array
 
 
-def _unique(items) -> list[str]:
+def _unique(items: Iterable[str]) -> list[str]:
     """Drop repeats, keeping first-seen order (never set order, which is not reproducible)."""
     return list(dict.fromkeys(items))
 
@@ -113,7 +114,7 @@ def _name_pool(names: list[str], weights: list[float], rnd: random.Random) -> Na
     )
 
 
-def _weighted(names) -> tuple[list[str], list[float]]:
+def _weighted(names: dict[str, float] | Sequence[str]) -> tuple[list[str], list[float]]:
     """Faker lists are either plain tuples (equal weights) or ordered dicts of name to weight."""
     if isinstance(names, dict):
         unique = _unique(names)

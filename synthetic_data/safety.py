@@ -14,6 +14,8 @@ The ranges:
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -57,17 +59,17 @@ def nhs_numbers_valid(values: pa.Array) -> np.ndarray:
     return nhs_check_digit(digits[:, :9]) == digits[:, 9]
 
 
-def normalise_nhs_number(values) -> pa.Array:
+def normalise_nhs_number(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.replace_substring(values, " ", "")
 
 
-def normalise_phone(values) -> pa.Array:
+def normalise_phone(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Without spaces, so every format the tables use can be checked against the ranges. Anything else odd
     (brackets, letters) fails the check rather than being cleaned away."""
     return pc.replace_substring(values, " ", "")
 
 
-def _fail(table: str, column: str, values, bad: np.ndarray, why: str):
+def _fail(table: str, column: str, values: pa.Array | pa.ChunkedArray, bad: np.ndarray, why: str) -> NoReturn:
     row = int(np.flatnonzero(bad)[0])
     raise UnsafeDataError(
         f"{table}.{column} row {row}: {values[row].as_py()!r} {why} ({int(bad.sum())} rows fail); "
@@ -75,7 +77,14 @@ def _fail(table: str, column: str, values, bad: np.ndarray, why: str):
     )
 
 
-def _check_pattern(table, column, values, normalised, pattern, why):
+def _check_pattern(
+    table: str,
+    column: str,
+    values: pa.Array | pa.ChunkedArray,
+    normalised: pa.Array | pa.ChunkedArray,
+    pattern: str,
+    why: str,
+) -> None:
     ok = pc.match_substring_regex(normalised, pattern)
     bad = ~np.asarray(pc.fill_null(pc.or_(ok, pc.is_null(values)), True))
     if bad.any():

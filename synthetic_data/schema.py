@@ -48,7 +48,7 @@ _PHONE_RANGES = "Ofcom drama ranges only."
 SCHEMA: dict[str, Table] = {}
 
 
-def _table(name, description, counterpart, *columns):
+def _table(name: str, description: str, counterpart: str, *columns: Column) -> None:
     SCHEMA[name] = Table(name, description, counterpart, tuple(columns))
 
 

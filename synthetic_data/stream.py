@@ -45,8 +45,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from types import SimpleNamespace
 
 import numpy as np
 import pyarrow as pa
@@ -119,14 +120,16 @@ class Block:
     def rng(self, stage: str, part: int = 0) -> np.random.Generator:
         return np.random.default_rng([self.seed, STAGES[stage], part, self.index])
 
-    def nhs_numbers(self, rng, n: int) -> np.ndarray:
+    def nhs_numbers(self, rng: np.random.Generator, n: int) -> np.ndarray:
         valid = _valid_nhs_numbers()
         return valid[self.plan.nhs_order[(self.first_person + np.arange(n)) % len(valid)]]
 
-    def districts(self, rng, las, n_streets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def districts(
+        self, rng: np.random.Generator, las: SimpleNamespace, n_streets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         return self.plan.first_district, self.plan.n_districts
 
-    def uprns(self, rng, m: int) -> np.ndarray:
+    def uprns(self, rng: np.random.Generator, m: int) -> np.ndarray:
         """Rising UPRNs inside this block's slice of the range, so blocks written in order stay in UPRN order."""
         span = self.plan.uprn_span
         largest_gap = max(2, min(400, span // max(m, 1)))
@@ -135,13 +138,13 @@ class Block:
     def practices(self, per_la: np.ndarray) -> np.ndarray:
         return self.plan.practices
 
-    def customer_ids(self, rng, n: int) -> np.ndarray:
+    def customer_ids(self, rng: np.random.Generator, n: int) -> np.ndarray:
         first = self.index * self.plan.customers_per_block
         return (ID_MULTIPLIER * (first + np.arange(n, dtype=np.int64)) + self.plan.customer_offset) % ID_SPACE
 
 
 def iter_blocks(
-    config: Config, names=TABLES, block_people: int = BLOCK_PEOPLE, threads: int = 1
+    config: Config, names: Sequence[str] = TABLES, block_people: int = BLOCK_PEOPLE, threads: int = 1
 ) -> Iterator[dict[str, pa.Table]]:
     """Each block's tables in turn, every row already through the safety checks. ``local_authorities`` (a fixed
     reference table) comes with the first block only.
@@ -167,7 +170,7 @@ def iter_blocks(
             yield {name: table.result() for name, table in building.popleft().items()}
 
 
-def generate(config: Config, names=TABLES, block_people: int = BLOCK_PEOPLE) -> dict[str, pa.Table]:
+def generate(config: Config, names: Sequence[str] = TABLES, block_people: int = BLOCK_PEOPLE) -> dict[str, pa.Table]:
     """A streamed run's tables in memory, for tests at small sizes."""
     blocks = list(iter_blocks(config, names, block_people))
     return {name: pa.concat_tables([b[name] for b in blocks if name in b]) for name in names}

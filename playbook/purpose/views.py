@@ -6,7 +6,7 @@ They only read the model and the enforcement answers, so they can change for a l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from playbook.purpose.enforcement import check_field
@@ -46,7 +46,7 @@ def field_matrix(spec: PurposeSpec) -> pd.DataFrame:
     return frame
 
 
-def source_columns(spec: PurposeSpec, table: str, fields: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
+def source_columns(spec: PurposeSpec, table: str, fields: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
     """The fields that come from one source table, each with its columns there, for example
     ``{"first_name": ("given_name",), "phone": ("mobile", "landline")}`` for the table ``spl``.
 
