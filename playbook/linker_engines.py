@@ -230,7 +230,7 @@ def local_spark(cores: int | None = None, memory_gib: int | None = None) -> Spar
 
 def remove_stale_scratch() -> None:
     """Delete the scratch folders of local sessions whose process was killed: they hold personal data."""
-    from playbook.segmentation import run_has_ended
+    from outbox import run_has_ended
 
     for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
         pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-")[0]

@@ -236,7 +236,6 @@ def check_segmentation(records: pd.DataFrame, result: Segmented) -> None:
 
 #: The tag in the names of the temporary folders a delivery's write makes beside its destination.
 TAG = "delivery"
-run_has_ended = outbox.run_has_ended  # the linker's scratch folders use the same rule
 
 
 def write_folder_atomically(folder: str | Path, write: Callable[[Path], object], *, overwrite: bool = False) -> Path:

@@ -40,9 +40,7 @@ import logging
 import math
 import numbers
 import os
-import shutil
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -54,10 +52,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+import outbox
 from playbook import clerical_review, delivery
 from playbook import identifiers as ids
 from playbook.safe_names import shorten
-from playbook.segmentation import run_has_ended
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -1116,40 +1114,21 @@ def _written_by_linker(folder: Path) -> set:
 
 @contextlib.contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """A new temporary folder beside ``out``, renamed into place if the block succeeds, removed if not.
+    """A new temporary folder beside ``out``, moved into place whole if the block succeeds, removed if not.
 
-    Its name starts ``.<out>.linker-tmp-<process id>-``, so a later run can remove folders left by a killed run
-    (they hold personal data) without touching one a running process is still filling.
+    The one writer every delivery uses (:func:`outbox.replacing`): private, because the outputs hold personal data,
+    and a later run removes folders a killed run left behind. :func:`check_out` has already decided that ``out``
+    may be replaced, so everything in it counts as the linker's.
     """
-    prefix = f".{out.name}.linker-tmp-"
-    if out.parent.is_dir():
-        for folder in out.parent.iterdir():
-            pid = folder.name.removeprefix(prefix).split("-")[0]
-            if folder.name.startswith(prefix) and pid.isdigit() and run_has_ended(int(pid), folder):
-                shutil.rmtree(folder, ignore_errors=True)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=out.parent))
+        with outbox.replacing(out, tag="linker", replace=True, owned=os.listdir, private=True) as tmp:
+            yield tmp
+    except outbox.FolderRefused as error:
+        raise OutputFolderError(f"{out}: {error}") from error
     except OSError as error:
         raise OutputFolderError(
-            f"{out.parent}: cannot write there ({_short(error)}). Choose an output folder you can write to."
+            f"{out}: cannot write or replace it ({_short(error)}). The previous output is unchanged."
         ) from error
-    old = tmp.with_name(tmp.name + "-old")  # the previous output while the new one moves in
-    try:
-        yield tmp
-        try:
-            if out.exists():
-                os.replace(out, old)
-            os.replace(tmp, out)
-        except OSError as error:
-            raise OutputFolderError(
-                f"{out}: cannot replace it ({_short(error)}). The previous output is unchanged."
-            ) from error
-    finally:
-        if old.exists() and not out.exists():  # stopped between the two renames: put the previous one back
-            os.replace(old, out)
-        shutil.rmtree(old, ignore_errors=True)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _columns(path: Path) -> list[str]:

@@ -162,8 +162,8 @@ def test_output_folder_holding_the_inputs_is_refused_even_with_overwrite(files, 
 
 def test_stale_temporary_folders_are_removed_and_live_ones_kept(files, canned):
     out = files / "out"
-    stale = files / ".out.linker-tmp-999999999-x1"  # a process id that cannot be running
-    live = files / f".out.linker-tmp-{os.getppid()}-x2"
+    stale = files / ".out.linker-999999999-x1.partial"  # a process id that cannot be running
+    live = files / f".out.linker-{os.getppid()}-x2.partial"
     for folder in (stale, live):
         folder.mkdir()
         (folder / "matches.csv").write_text("personal data")
