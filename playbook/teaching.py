@@ -1,6 +1,7 @@
-"""The teaching data set up for the linkage lessons, so each lesson starts from the same tables in one line.
+"""The teaching data set up for the lessons, so each lesson starts from the same tables in one line.
 
-Lesson 04 starts from the extracts lesson 03 made and from new registrations counted by region and week.
+Lesson 04 starts from the extracts lesson 03 made and from new registrations counted by region and week. Lessons
+09 and 10 compare the councils' list as it stood on two days (:func:`list_on`).
 Lessons 06, 07 and 08 link the registrations to the Shielded Patient List and mark the result against the answers
 the generator kept. The set-up is the same each time (load, standardise, find the true links, group the people who
 registered), so it lives here, tested once, rather than in the first cell of every lesson.

@@ -172,7 +172,7 @@ def plain_words(text: str, problem: bool = False) -> str:
     return text
 
 
-def _say(name: str, value: Any) -> str:  # an answer: yes or no, a choice, or the ticked powers
+def _say(value: Any) -> str:
     """An answer in plain words: yes or no, a plain value, or the ticked powers."""
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -198,7 +198,7 @@ def describe_change(
         removed = [AID_VALUES[p] for p in old if p not in new]
         change = f"you {'ticked' if added else 'unticked'} “{', '.join(added or removed)}” under powers"
     else:
-        change = f"you changed “{AID_LABELS[name]}” from {_say(name, old)} to {_say(name, new)}"
+        change = f"you changed “{AID_LABELS[name]}” from {_say(old)} to {_say(new)}"
     if after is None:
         return f"What changed: {change}. The answers now contradict each other, so there is no verdict."
     if before is None:

@@ -76,40 +76,46 @@ AUDIENCES = {"everyone": "Everyone", "analysts": "Analysts"}
 
 # The teaching plans: which lessons each holds comes from the lessons' "plans" metadata; the rest is set here.
 # A half day is at most 3 hours 30 minutes and a full day at most 7 hours, breaks and lunch included.
+HALF_DAY, FULL_DAY = 210, 420
+GOVERNANCE = "policy officials, information governance leads, data protection officers and senior leaders"
+ANALYSTS = "analysts and data engineers"
 PLANS = {
     "governance half day": {
-        "limit": 210, "for": "policy officials, information governance leads, data protection officers and senior leaders",
+        "limit": HALF_DAY, "for": GOVERNANCE,
         "opening": [("Welcome and ground rules", 10)],
         "closing": [("Close and feedback, with the purpose-specification worksheet to take away", 10)],
     },
     "governance full day": {
-        "limit": 420, "for": "policy officials, information governance leads, data protection officers and senior leaders",
+        "limit": FULL_DAY, "for": GOVERNANCE,
         "opening": [("Welcome and ground rules", 10)],
         # The exercise's own 20-minute debrief closes the day.
         "closing": [("Tabletop emergency exercise, on paper: briefing, injects and debrief", 120)],
     },
     "governance second half day": {
-        "limit": 210, "for": "the same group, after either governance plan",
+        "limit": HALF_DAY, "for": "the same group, after either governance plan",
         "opening": [("Welcome back, and what people tried since", 10)],
         "closing": [("Close and feedback", 10)],
     },
     "analyst half day": {
-        "limit": 210, "for": "analysts and data engineers",
+        "limit": HALF_DAY, "for": ANALYSTS,
         "opening": [("Welcome, ground rules and a laptop check", 10)],
         "closing": [("Close and feedback", 10)],
     },
     "analyst full day": {
-        "limit": 420, "for": "analysts and data engineers",
+        "limit": FULL_DAY, "for": ANALYSTS,
         "opening": [("Welcome, ground rules and a laptop check", 10)],
         "closing": [("Close and feedback", 10)],
     },
 }
-BREAK, LUNCH = ("Break", 10), ("Lunch", 40)
+BREAK, LUNCH = ("Break", 10, None), ("Lunch", 40, None)
 
 
-def _insert_near_middle(sequence: list[tuple[str, int]], start: int, stop: int, item: tuple[str, int]) -> int:
+Activity = tuple[str, int, str | None]  # what happens, its minutes, and the lesson notebook if it is one
+
+
+def _insert_near_middle(sequence: list[Activity], start: int, stop: int, item: Activity) -> int:
     """Insert `item` at the gap between activities nearest the middle of sequence[start:stop]; return its index."""
-    middle = sum(minutes for _, minutes in sequence[start:stop]) / 2
+    middle = sum(activity[1] for activity in sequence[start:stop]) / 2
     elapsed, best, best_gap = 0, start + 1, float("inf")
     for index in range(start, stop - 1):
         elapsed += sequence[index][1]
@@ -119,7 +125,7 @@ def _insert_near_middle(sequence: list[tuple[str, int]], start: int, stop: int, 
     return best
 
 
-def _with_breaks(items: list[tuple[str, int]], full_day: bool) -> list[tuple[str, int]]:
+def _with_breaks(items: list[Activity], full_day: bool) -> list[Activity]:
     """A break in the middle of a half day; a full day gets lunch in the middle and a break in each half."""
     sequence = list(items)
     if not full_day:
@@ -131,19 +137,16 @@ def _with_breaks(items: list[tuple[str, int]], full_day: bool) -> list[tuple[str
     return sequence
 
 
-def plan_items(name: str) -> list[tuple[str, int, str | None]]:
-    """One plan's running order: (activity, minutes, notebook file or None), breaks included."""
+def plan_items(name: str) -> list[Activity]:
+    """One plan's running order, breaks included."""
     plan = PLANS[name]
-    lessons = [(lesson_metadata(notebook)["title"], lesson_minutes(notebook), notebook.name)
-               for notebook in course_notebooks() if name in lesson_metadata(notebook).get("plans", [])]
-    links = {title: file for title, _, file in lessons}
-    items = [*plan["opening"], *[(title, minutes) for title, minutes, _ in lessons], *plan["closing"]]
-    return [(activity, minutes, links.get(activity)) for activity, minutes in _with_breaks(items, plan["limit"] > 210)]
-
-
-def lesson_minutes(notebook: Path) -> int:
-    lesson = lesson_metadata(notebook)
-    return lesson["teaching_minutes"] + lesson["exercise_minutes"]
+    lessons: list[Activity] = []
+    for notebook in course_notebooks():
+        lesson = lesson_metadata(notebook)
+        if name in lesson.get("plans", []):
+            lessons.append((lesson["title"], lesson["teaching_minutes"] + lesson["exercise_minutes"], notebook.name))
+    items = [*[(a, m, None) for a, m in plan["opening"]], *lessons, *[(a, m, None) for a, m in plan["closing"]]]
+    return _with_breaks(items, full_day=plan["limit"] > HALF_DAY)
 
 
 def _clock(minutes: int) -> str:
@@ -163,7 +166,7 @@ def plans_markdown() -> str:
         lessons = sum(file is not None for _, _, file in items)
         out += [f"### {name.capitalize()}", "",
                 f"For {plan['for']}. {lessons} lessons; {_duration(total)} from start to finish, breaks included "
-                f"(a {'full' if plan['limit'] > 210 else 'half'} day here is at most {_duration(plan['limit'])}).", "",
+                f"(a {'full' if plan['limit'] > HALF_DAY else 'half'} day here is at most {_duration(plan['limit'])}).", "",
                 "| Start | Activity | Minutes |", "| --- | --- | --- |"]
         start = 0
         for activity, minutes, file in items:
@@ -182,8 +185,8 @@ def lesson_header(lesson: dict) -> str:
         "**Objectives**", "", *[f"- {o}" for o in lesson["objectives"]], "",
         f"**Time**: {lesson['teaching_minutes']} minutes teaching, {lesson['exercise_minutes']} minutes exercises.", "",
         f"**For**: {audience}. **Code needed**: {lesson.get('code_needed', 'None').lower()}.", "",
-        f"**Prerequisites**: {'; '.join(lesson['prerequisites']) or 'none'}.",
-    ]).replace("..", ".")
+        f"**Prerequisites**: {'; '.join(lesson['prerequisites']).rstrip('.') or 'none'}.",
+    ])
 
 
 def stale_headers(write: bool) -> list[str]:

@@ -183,7 +183,7 @@ def learner_version(notebook: nbformat.NotebookNode, keep_outputs: bool, name: s
             except PackError as error:
                 raise PackError(f"{name} cell {len(cells)}: {error}") from None
             cells.append(cell)
-            if cell.source.lstrip().startswith("### Exercise:") or "\n### Exercise:" in cell.source:
+            if re.search(r"^### Exercise:", cell.source, flags=re.M):
                 answer = nbformat.v4.new_code_cell("\n".join(block.rstrip() for block in faded))
                 answer.metadata["tags"] = [ANSWER_TAG]
                 cells.append(answer)
